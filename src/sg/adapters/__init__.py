@@ -1,0 +1,1 @@
+"""Adapters: implementations of sg's ports."""

@@ -1,0 +1,1 @@
+"""postgres_fdw transport between engines."""

@@ -1,0 +1,122 @@
+"""Write a table's rows as a psql-loadable script of multi-row INSERT statements."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO, Any, cast
+
+from psycopg import sql
+
+from sg.adapters.postgres.sql_runner import as_query
+from sg.domain.model import ResultShape, TableRef
+from sg.ports.sql import ComposedSql, SqlRunner
+
+ROWS_PER_INSERT = 1000
+FETCH_ROWS = 5000
+
+# Values are rendered by the server as text literals under fixed, unambiguous settings; the
+# script sets the same ones, so it reloads identically whatever either session had set.
+_DUMP_SETTINGS = (
+    ("DateStyle", "ISO, MDY"),
+    ("IntervalStyle", "postgres"),
+    ("extra_float_digits", "1"),
+    ("bytea_output", "hex"),
+)
+
+
+class PostgresTableSqlDumper:
+    """The SQL-dump port: the server quotes every value, the client only streams lines."""
+
+    def __init__(self, runner: SqlRunner) -> None:
+        self._sql = runner
+
+    def dump(
+        self,
+        table: TableRef,
+        stream: IO[str] | IO[bytes],
+        columns: str | Sequence[str] | ComposedSql,
+        where: str | ComposedSql,
+        where_args: Sequence[Any] | None,
+    ) -> int:
+        """Stream the selected rows to `stream` in bounded memory; return the row count."""
+        selected: sql.Composable = sql.SQL("SELECT {columns} FROM {table}").format(
+            columns=_column_list(columns), table=sql.Identifier(*table)
+        )
+        if where:
+            selected = sql.SQL("{} WHERE {}").format(selected, as_query(where))
+        args = list(where_args) if where_args else None
+        names = self._sql.column_names(selected, args)
+        aliases = [sql.Identifier(f"c{i}") for i in range(len(names))]
+        literals = sql.SQL(", ").join(
+            sql.SQL("quote_nullable({}::text)").format(alias) for alias in aliases
+        )
+        render = sql.SQL(
+            "SELECT concat_ws(', ', {literals}) FROM ({selected}) AS s({aliases})"
+        ).format(literals=literals, selected=selected, aliases=sql.SQL(", ").join(aliases))
+        insert = (
+            sql.SQL("INSERT INTO {} ({}) VALUES\n")
+            .format(sql.Identifier(*table), sql.SQL(", ").join(map(sql.Identifier, names)))
+            .as_string(None)
+        )
+        write = _writer(stream)
+        write(_preamble(table))
+        with self._settings():
+            count = _write_inserts(write, insert, self._sql.stream(render, args, FETCH_ROWS))
+        write(f"-- {count} row(s)\n")
+        return count
+
+    @contextmanager
+    def _settings(self) -> Iterator[None]:
+        names = [name for name, _ in _DUMP_SETTINGS]
+        previous = self._sql.run(
+            "SELECT array_agg(current_setting(n) ORDER BY o) FROM unnest(%s::text[])"
+            " WITH ORDINALITY AS u(n, o)",
+            [names],
+            ResultShape.ONE_ONE,
+        )
+        self._apply(list(zip(names, [v for _, v in _DUMP_SETTINGS], strict=True)))
+        try:
+            yield
+        finally:
+            self._apply(list(zip(names, previous, strict=True)))
+
+    def _apply(self, settings: list[tuple[str, str]]) -> None:
+        for name, value in settings:
+            self._sql.run("SELECT set_config(%s, %s, false)", [name, value], ResultShape.NONE)
+
+
+def _column_list(columns: str | Sequence[str] | ComposedSql) -> sql.Composable:
+    if isinstance(columns, str):
+        return sql.SQL(columns)
+    if isinstance(columns, sql.Composable):
+        return columns
+    return sql.SQL(", ").join(sql.Identifier(name) for name in cast(Sequence[str], columns))
+
+
+def _preamble(table: TableRef) -> str:
+    settings = "".join(f"SET {name} = '{value}';\n" for name, value in _DUMP_SETTINGS)
+    return (
+        f"-- sg SQL dump of {sql.Identifier(*table).as_string(None)}\n"
+        "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n" + settings
+    )
+
+
+def _write_inserts(write: Any, insert: str, rows: Iterator[tuple[Any, ...]]) -> int:
+    count = 0
+    for (literal,) in rows:
+        write((insert if count % ROWS_PER_INSERT == 0 else ",\n") + f"({literal})")
+        count += 1
+        if count % ROWS_PER_INSERT == 0:
+            write(";\n")
+    if count % ROWS_PER_INSERT:
+        write(";\n")
+    return count
+
+
+def _writer(stream: IO[str] | IO[bytes]) -> Any:
+    if isinstance(stream, io.TextIOBase) or hasattr(stream, "encoding"):
+        return cast(IO[str], stream).write
+    binary = cast(IO[bytes], stream)
+    return lambda text: binary.write(text.encode("utf-8"))

@@ -1,0 +1,1 @@
+"""Composition root, public engine facades, configuration and the command line."""

@@ -1,0 +1,35 @@
+"""The composition root: binds every port to its adapter with dependency-injector."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from sg.adapters.postgres.admin import PostgresDatabaseAdmin
+from sg.adapters.postgres.catalog import PostgresCatalog
+from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
+from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
+from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.ports.admin import DatabaseAdmin, SchemaInstaller
+from sg.ports.catalog import Catalog
+from sg.ports.sql import SqlRunner
+from sg.ports.sql_dump import TableSqlDumper
+
+
+class Container(containers.DeclarativeContainer):
+    """Factories for each port; an engine facade calls them with its own parameters.
+
+    Providers are typed with the port they provide, so an override built as
+    `providers.Factory[SqlRunner](FakeSqlRunner)` is checked by mypy.
+    """
+
+    sql_runner: providers.Factory[SqlRunner] = providers.Factory(PsycopgSqlRunner)
+    catalog: providers.Factory[Catalog] = providers.Factory(PostgresCatalog)
+    database_admin: providers.Factory[DatabaseAdmin] = providers.Factory(PostgresDatabaseAdmin)
+    schema_installer: providers.Factory[SchemaInstaller] = providers.Factory(
+        PostgresSchemaInstaller
+    )
+    table_sql_dumper: providers.Factory[TableSqlDumper] = providers.Factory(PostgresTableSqlDumper)
+
+
+container = Container()
+"""The process-wide container the facades use unless they are given another."""

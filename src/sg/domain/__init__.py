@@ -1,0 +1,1 @@
+"""Pure domain: values, rules, errors and services (no I/O, no psycopg)."""

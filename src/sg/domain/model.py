@@ -1,0 +1,43 @@
+"""Values shared by every layer: result shapes, change kinds and table references."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import NamedTuple
+
+
+class ResultShape(IntEnum):
+    """What `run_sql` returns from a statement's result set."""
+
+    NONE = 0
+    ONE_ONE = 1
+    ONE_MANY = 2
+    MANY_ONE = 3
+    MANY_MANY = 4
+
+
+class ChangeKind(IntEnum):
+    """The kind of a net change to one key of a tracked table."""
+
+    INSERT = 0
+    DELETE = 1
+    UPDATE = 2
+
+
+class TableRef(NamedTuple):
+    """A table named by schema and table name (both unquoted, exactly as stored)."""
+
+    schema: str
+    table: str
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+class ColumnSpec(NamedTuple):
+    """One column of a table: position, name, SQL type and whether it is part of the key."""
+
+    ordinal: int
+    name: str
+    type: str
+    is_pk: bool

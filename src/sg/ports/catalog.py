@@ -1,0 +1,31 @@
+"""The catalog port: what the engine's database knows about its tables."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sg.domain.model import ColumnSpec, TableRef
+
+
+class Catalog(Protocol):
+    """Reads table metadata; every method raises `TableNotFoundError` for a missing table."""
+
+    def table_exists(self, table: TableRef) -> bool:
+        """True when `table` exists (a missing schema is simply False)."""
+        ...
+
+    def primary_keys(self, table: TableRef) -> list[tuple[str, str]]:
+        """`[(column, type)]` of the primary key in key order; `[]` when there is none."""
+        ...
+
+    def columns(self, table: TableRef) -> list[ColumnSpec]:
+        """The table's columns in order, with their SQL types and key flags."""
+        ...
+
+    def table_size(self, table: TableRef) -> int:
+        """Bytes on disk, indexes and TOAST included."""
+        ...
+
+    def lock_table(self, table: TableRef) -> None:
+        """Take an EXCLUSIVE lock (blocks writers, not readers) until the transaction ends."""
+        ...

@@ -1,0 +1,95 @@
+"""Fixtures that provision real PostgreSQL servers and fresh databases on them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeVar
+
+import pytest
+
+from sg import PsycopgEngine
+from tests.support.servers import TestServer, provision_servers
+
+E = TypeVar("E", bound=PsycopgEngine)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[list[TestServer]]:
+    """Two independent servers, stopped and removed when the session ends."""
+    provisioned = provision_servers(2)
+    try:
+        yield provisioned
+    finally:
+        for server in provisioned:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(servers: list[TestServer]) -> TestServer:
+    """The first server."""
+    return servers[0]
+
+
+@pytest.fixture(scope="session")
+def remote_server(servers: list[TestServer]) -> TestServer:
+    """The second server, for tests that move data between engines."""
+    return servers[1]
+
+
+@pytest.fixture
+def db_params(server: TestServer) -> Iterator[dict[str, str]]:
+    """Engine parameters for a fresh database, dropped after the test."""
+    name = server.create_database()
+    try:
+        yield server.params(name)
+    finally:
+        server.drop_database(name)
+
+
+class EngineFactory:
+    """Builds engines of any facade class, each on its own fresh database, and cleans up."""
+
+    def __init__(self, default: TestServer) -> None:
+        self._default = default
+        self._created: list[tuple[PsycopgEngine, TestServer, str]] = []
+
+    def __call__(self, kind: type[E], on: TestServer | None = None) -> E:
+        target = on or self._default
+        name = target.create_database()
+        engine = kind(target.params(name), f"test-{len(self._created)}")
+        self._created.append((engine, target, name))
+        return engine
+
+    def cleanup(self) -> None:
+        """Close every engine built and drop its database."""
+        for engine, target, name in self._created:
+            engine.rollback()
+            engine.close()
+            target.drop_database(name)
+
+
+@pytest.fixture
+def make_engine(server: TestServer) -> Iterator[EngineFactory]:
+    """A factory of engines on fresh databases, dropped after the test."""
+    factory = EngineFactory(server)
+    try:
+        yield factory
+    finally:
+        factory.cleanup()
+
+
+@pytest.fixture
+def engine(db_params: dict[str, str]) -> Iterator[PsycopgEngine]:
+    """A `PsycopgEngine` on a fresh database (not initialized)."""
+    eng = PsycopgEngine(db_params, "test")
+    try:
+        yield eng
+    finally:
+        eng.rollback()
+        eng.close()
