@@ -28,5 +28,6 @@ def test_local_server_processes_do_not_run_as_root(server: TestServer) -> None:
         pytest.skip("the server is not a local cluster")
     with server.admin_connect() as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    assert os.stat(f"/proc/{row[0]}").st_uid != 0
+        assert row is not None
+        backend_uid = os.stat(f"/proc/{row[0]}").st_uid  # while the backend is alive
+    assert backend_uid != 0

@@ -71,3 +71,27 @@ class TransactionConflictError(DatabaseError):
 
 class QueryCanceledError(DatabaseError):
     """The statement was canceled (statement timeout or explicit cancel)."""
+
+
+class TableNotTrackedError(SgError):
+    """Changes were asked of a table that is not tracked; track it first."""
+
+
+class ObjectNotFoundError(SgError):
+    """An object id names no object in the engine (or in the remote engine)."""
+
+
+class InvalidObjectIdError(SgError, ValueError):
+    """A string is not an object id (`o` followed by 62 lowercase hex digits)."""
+
+
+class CorruptDumpError(SgError):
+    """A dump stream is empty, truncated, of another format or tampered with."""
+
+
+class ObjectIdMismatchError(CorruptDumpError):
+    """An object's content does not hash to the id it claims."""
+
+
+class RemoteEngineError(EngineConnectionError):
+    """The remote engine of a transfer could not be reached or refused the credentials."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class ResultShape(IntEnum):
@@ -41,3 +41,14 @@ class ColumnSpec(NamedTuple):
     name: str
     type: str
     is_pk: bool
+
+
+class Change(NamedTuple):
+    """One net change to one key: the key's values, the kind, and the row data it carries.
+
+    INSERT carries the new row, UPDATE the changed columns' new values, DELETE the old row.
+    """
+
+    primary_key: tuple[Any, ...]
+    change_type: ChangeKind
+    change_data: dict[str, Any]
