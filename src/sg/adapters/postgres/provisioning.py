@@ -145,6 +145,8 @@ class LocalCluster:
         """initdb a new cluster in the empty (or missing) `base_dir`; not started yet."""
         run_as = unprivileged_user()
         base_dir.mkdir(parents=True, exist_ok=True)
+        if run_as is not None:
+            _require_reachable(base_dir.parent, run_as)
         cluster = cls(
             base_dir,
             _usable_bin_dir(bin_dir or find_bin_dir(), run_as),
@@ -181,6 +183,11 @@ class LocalCluster:
             conf.write(f"unix_socket_directories = '{cluster.socket_dir}'\n")
         cluster.save_state()
         return cluster
+
+    @staticmethod
+    def exists(base_dir: Path) -> bool:
+        """True when `base_dir` holds a cluster created by `create`."""
+        return (base_dir / _STATE_FILE).is_file() and (base_dir / "data" / "PG_VERSION").is_file()
 
     @classmethod
     def load(cls, base_dir: Path) -> LocalCluster:
@@ -317,6 +324,18 @@ def _usable_bin_dir(bin_dir: Path, run_as: str | None) -> Path:
             (staging / "tree").rename(copy_root)
         shutil.rmtree(staging, ignore_errors=True)
     return copy_root / "bin"
+
+
+def _require_reachable(folder: Path, user: str) -> None:
+    """Fail clearly when `user` cannot enter `folder`; parents are never loosened for it."""
+    uid = pwd.getpwnam(user).pw_uid
+    for path in [folder.resolve(), *folder.resolve().parents]:
+        info = path.stat()
+        if not (info.st_mode & 0o001 or (info.st_uid == uid and info.st_mode & 0o100)):
+            raise ConfigurationError(
+                f"the PostgreSQL server runs as {user!r}, who cannot enter {path}; "
+                "choose a data directory outside it (e.g. set SG_DATA_DIR)"
+            )
 
 
 def _open_permissions(root: Path) -> None:

@@ -1,0 +1,63 @@
+"""Per-invocation state of the command line: chosen engine, output and progress settings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from sg.app.config import EngineChoice, choose_engine
+from sg.app.object_engine import PostgresEngine
+
+
+@dataclass
+class Session:
+    """What every command needs: the engine (opened on first use) and how to print."""
+
+    engine_name: str | None = None
+    quiet: bool = False
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    _engines: dict[str | None, PostgresEngine] = field(default_factory=dict)
+
+    def engine(self, name: str | None = None, *, use_default: bool = True) -> PostgresEngine:
+        """The engine named `name` (else `--engine`, else the default), initialized if embedded."""
+        key = name if name is not None or not use_default else self.engine_name
+        if key not in self._engines:
+            choice = choose_engine(key)
+            self._engines[key] = _open(choice)
+        return self._engines[key]
+
+    def close(self) -> None:
+        """Commit and close every engine this invocation opened."""
+        for engine in self._engines.values():
+            engine.close()
+        self._engines.clear()
+
+    def say(self, message: str) -> None:
+        """A human message on stderr (silenced by --quiet)."""
+        if not self.quiet:
+            self.err.print(message)
+
+    def emit_json(self, value: Any) -> None:
+        """Machine-readable output on stdout."""
+        typer.echo(json.dumps(value, default=str, indent=2, ensure_ascii=False))
+
+
+def _open(choice: EngineChoice) -> PostgresEngine:
+    engine = PostgresEngine(choice.params, choice.label)
+    if choice.embedded:
+        engine.initialize()
+    return engine
+
+
+def session_of(ctx: typer.Context) -> Session:
+    """The session stored on the root command's context."""
+    found = ctx.find_object(Session)
+    if found is None:  # a subcommand invoked without the root callback (tests)
+        found = Session()
+        ctx.obj = found
+    return found

@@ -1,0 +1,98 @@
+"""The command line's default engine: a local PostgreSQL server in the user's data directory.
+
+It is started on first use from the same provisioning code as the tests and stays up
+between commands until `sg engine stop`. It listens on 127.0.0.1 and a private unix socket,
+with a generated password kept in a state file only the invoking user can read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from sg.adapters.postgres.provisioning import LocalCluster
+from sg.domain.errors import ConfigurationError
+
+DEFAULT_ENGINE = "default"
+DATABASE = "sg"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$")
+
+
+def data_root() -> Path:
+    """Where embedded engines live: `SG_DATA_DIR`, else the user's data directory.
+
+    As root the server runs as an unprivileged user that cannot enter root's home, so root's
+    engines live under /var/lib/sg instead (no parent directory is ever loosened).
+    """
+    configured = os.environ.get("SG_DATA_DIR")
+    if configured:
+        return Path(configured)
+    if os.geteuid() == 0:
+        return Path("/var/lib/sg")
+    return Path(platformdirs.user_data_dir("sg"))
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """What `sg engine status` reports about one embedded engine."""
+
+    name: str
+    exists: bool
+    running: bool
+    port: int | None
+    data_dir: Path
+
+
+class EmbeddedEngines:
+    """Creates, starts, stops and describes named embedded engines under one root."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or data_root()
+
+    def directory(self, name: str) -> Path:
+        """The directory of engine `name` (validated)."""
+        if not _NAME.match(name):
+            raise ConfigurationError(
+                f"engine name {name!r} must be letters, digits, '-' or '_' (at most 41)"
+            )
+        return self.root / "engines" / name
+
+    def ensure_running(self, name: str = DEFAULT_ENGINE) -> dict[str, str]:
+        """Create engine `name` if needed, start it if stopped, return its connection parameters."""
+        cluster = self._existing(name) or self._create(name)
+        if not cluster.is_running():
+            cluster.start()
+        return cluster.conn_params(DATABASE)
+
+    def stop(self, name: str = DEFAULT_ENGINE) -> bool:
+        """Stop engine `name`; True when it was running."""
+        cluster = self._existing(name)
+        if cluster is None or not cluster.is_running():
+            return False
+        cluster.stop()
+        return True
+
+    def status(self, name: str = DEFAULT_ENGINE) -> EngineStatus:
+        """Whether engine `name` exists and runs, and on which port."""
+        cluster = self._existing(name)
+        if cluster is None:
+            return EngineStatus(name, False, False, None, self.directory(name))
+        return EngineStatus(name, True, cluster.is_running(), cluster.port, cluster.data_dir)
+
+    def names(self) -> list[str]:
+        """Every embedded engine created under this root."""
+        folder = self.root / "engines"
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    def _existing(self, name: str) -> LocalCluster | None:
+        base = self.directory(name)
+        return LocalCluster.load(base) if LocalCluster.exists(base) else None
+
+    def _create(self, name: str) -> LocalCluster:
+        base = self.directory(name)
+        base.parent.mkdir(parents=True, exist_ok=True)
+        return LocalCluster.create(base)
