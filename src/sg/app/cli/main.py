@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sg.app.cli import engine_cmds
+from sg.app.cli import engine_cmds, sql_cmd
 from sg.app.cli.session import Session
 from sg.domain.errors import SgError
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(engine_cmds.engine_app, name="engine")
 app.command("init")(engine_cmds.init)
+app.command("sql")(sql_cmd.sql)
 
 
 @app.callback()
