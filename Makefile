@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 test: lint typecheck contracts unit integration
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks demo
+	$(BIN)/ruff format --check src tests benchmarks demo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src tests

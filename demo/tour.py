@@ -80,8 +80,9 @@ def sg(*args: str, capture: bool = False) -> str:
 
 def checksum(engine: str, table: str) -> list[object]:
     """Row count and a digest of every row, in key order, on `engine`."""
-    rows = json.loads(sg("--engine", engine, "sql", "--json", CHECKSUM.format(table=table),
-                         capture=True))
+    rows = json.loads(
+        sg("--engine", engine, "sql", "--json", CHECKSUM.format(table=table), capture=True)
+    )
     return list(rows[0])
 
 
