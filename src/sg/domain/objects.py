@@ -115,7 +115,9 @@ class ObjectService:
                 raise DuplicateObjectError(
                     f"table {table} already exists; load_object creates its table", "42P07"
                 )
-            self._store.create_table(table, header.columns)
+            # A fragment may hold a delete marker and upserts for one key: no key constraint.
+            fragment = header.columns[-1].name == FLAG_COLUMN
+            self._store.create_table(table, header.columns, with_key=not fragment)
             self._verify(table, header, body.load_into(table, header.columns))
             if table == object_table(header.object_id):
                 self._register_loaded(table, header)

@@ -42,8 +42,9 @@ class FragmentStore(Protocol):
         """Create `target` holding every row of `source` as an upsert."""
         ...
 
-    def create_table(self, table: TableRef, columns: Sequence[ColumnSpec]) -> None:
-        """Create an empty table with exactly these columns (from an untrusted dump header).
+    def create_table(self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool) -> None:
+        """Create an empty table with exactly these columns (from an untrusted dump header),
+        their key columns as primary key if `with_key`.
 
         Type names are checked before anything reaches the server; `CorruptDumpError` if
         one is not a plain type name or the server spells it differently.

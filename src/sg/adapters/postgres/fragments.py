@@ -83,15 +83,18 @@ class PostgresFragmentStore:
             )
         return _info(columns, counts)
 
-    def create_table(self, table: TableRef, columns: Sequence[ColumnSpec]) -> None:
+    def create_table(self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool) -> None:
         """Create an empty table with exactly these columns, type names checked first."""
-        definitions = [
+        parts = [
             sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(check_type_name(c.type)))
             for c in columns
         ]
+        key = [sql.Identifier(c.name) for c in columns if c.is_pk]
+        if with_key and key:
+            parts.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(key)))
         self._run(
             sql.SQL("CREATE TABLE {} ({})").format(
-                sql.Identifier(*table), sql.SQL(", ").join(definitions)
+                sql.Identifier(*table), sql.SQL(", ").join(parts)
             )
         )
         created = [(c.name, c.type) for c in self.columns(table)]

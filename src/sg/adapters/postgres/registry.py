@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -13,8 +14,9 @@ from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
 from sg.ports.sql import SqlRunner
 
+# Epoch seconds, because psycopg cannot parse timestamps under every DateStyle.
 _GET = (
-    "SELECT columns, rows_upserted, rows_deleted, size_bytes, created_at"
+    "SELECT columns, rows_upserted, rows_deleted, size_bytes, extract(epoch FROM created_at)"
     " FROM sg_meta.objects WHERE object_id = %s"
 )
 _ADD = (
@@ -43,7 +45,7 @@ class PostgresObjectRegistry:
             int(upserted),
             int(deleted),
             int(size),
-            created,
+            datetime.fromtimestamp(float(created), tz=UTC),
         )
 
     def add(self, record: ObjectRecord) -> None:
