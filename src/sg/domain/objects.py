@@ -87,7 +87,8 @@ class ObjectService:
         """Apply fragments to `target` in order, all or nothing."""
         self._require([*fragments, target])
         if fragments:
-            self._store.apply(fragments, target, extra_quals, extra_qual_args)
+            key = self._fragment_key(fragments)
+            self._store.apply(fragments, target, key, extra_quals, extra_qual_args)
 
     def list_objects(self) -> list[ObjectId]:
         """Ids of every registered object, sorted."""
@@ -174,6 +175,15 @@ class ObjectService:
         columns = self._store.columns(table)
         content = self._store.content_digest(table)
         return DumpHeader(ObjectId.derive(columns, content.digest), tuple(columns), content.rows)
+
+    def _fragment_key(self, fragments: Sequence[TableRef]) -> list[str] | None:
+        """The key the first registered object among `fragments` was stored with."""
+        for fragment in fragments:
+            object_id = object_id_of(fragment)
+            record = self._registry.get(object_id) if object_id is not None else None
+            if record is not None:
+                return [c.name for c in record.columns if c.is_pk]
+        return None
 
     def _require(self, tables: Sequence[TableRef]) -> None:
         for table in self._store.missing(tables):
