@@ -243,3 +243,15 @@ def test_a_bad_header_is_refused_before_touching_the_database(world: World, cut:
         world.service.load(TableRef("public", "copy"), io.BytesIO(data[:cut]))
     assert world.db.operations == before
     assert world.tx.rollbacks == 0
+
+
+def test_only_fragments_load_as_objects(world: World) -> None:
+    world.table(T, [(1, "a")])
+    data = world.dump(T)  # a plain table: no flag column
+    object_id = read_header(io.BytesIO(data)).object_id
+    before = world.db.operations
+    with pytest.raises(CorruptDumpError, match="not a fragment"):
+        world.service.load(object_table(object_id), io.BytesIO(data))
+    assert world.db.operations == before
+    world.service.load(TableRef("public", "copy"), io.BytesIO(data))
+    assert world.db.tables[TableRef("public", "copy")].columns[0].is_pk  # key restored

@@ -12,6 +12,7 @@ from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.domain.objects import ObjectService
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.catalog import Catalog
 from sg.ports.codec import ObjectCodec
@@ -38,6 +39,7 @@ class Container(containers.DeclarativeContainer):
     fragment_store: providers.Factory[FragmentStore] = providers.Factory(PostgresFragmentStore)
     object_registry: providers.Factory[ObjectRegistry] = providers.Factory(PostgresObjectRegistry)
     object_codec: providers.Factory[ObjectCodec] = providers.Factory(CopyObjectCodec)
+    object_service: providers.Factory[ObjectService] = providers.Factory(ObjectService)
 
 
 container = Container()

@@ -111,16 +111,22 @@ class ObjectService:
         loaded into `sg_meta` under that id. On any failure nothing is left behind."""
         header = read_header(stream)
         body = self._codec.open_body(stream)
+        # A fragment may hold a delete marker and upserts for one key: no key constraint.
+        fragment = header.columns[-1].name == FLAG_COLUMN
+        register = table == object_table(header.object_id)
+        if register and not fragment:
+            raise CorruptDumpError(
+                f"the dump of {header.object_id} is not a fragment (no {FLAG_COLUMN} column);"
+                " load it outside sg_meta"
+            )
         with self._tx.savepoint():
             if not self._store.missing([table]):
                 raise DuplicateObjectError(
                     f"table {table} already exists; load_object creates its table", "42P07"
                 )
-            # A fragment may hold a delete marker and upserts for one key: no key constraint.
-            fragment = header.columns[-1].name == FLAG_COLUMN
             self._store.create_table(table, header.columns, with_key=not fragment)
             self._verify(table, header, body.load_into(table, header.columns))
-            if table == object_table(header.object_id):
+            if register:
                 self._register_loaded(table, header)
         return header
 
@@ -138,11 +144,6 @@ class ObjectService:
         return object_id
 
     def _register_loaded(self, table: TableRef, header: DumpHeader) -> None:
-        if not header.columns or header.columns[-1].name != FLAG_COLUMN:
-            raise CorruptDumpError(
-                f"the dump of {header.object_id} is not a fragment (no {FLAG_COLUMN} column);"
-                " load it outside sg_meta"
-            )
         self._registry.lock(header.object_id)
         upserted, deleted = self._store.flag_counts(table)
         size = self._store.table_size(table)

@@ -180,8 +180,8 @@ class PostgresFragmentStore:
         query = as_query(quals)
         if not args:
             return query
-        cursor = psycopg.ClientCursor(self._sql.native_connection())
-        return sql.SQL(cursor.mogrify(query, list(args)))
+        with psycopg.ClientCursor(self._sql.native_connection()) as cursor:
+            return sql.SQL(cursor.mogrify(query, list(args)))
 
     def _source_columns(self, source: TableRef) -> list[ImageColumn]:
         columns = image_columns(self._sql, source)
