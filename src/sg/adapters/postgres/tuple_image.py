@@ -37,7 +37,7 @@ _COLUMNS = sql.SQL(
     )
     SELECT c.attnum, c.attname, sg_meta.qualified_type(c.atttypid, c.atttypmod),
         coalesce(c.attnum = ANY(i.indkey), false),
-        CASE WHEN r.oid < 16384 THEN p.proname END,
+        CASE WHEN r.oid < 16384 THEN p.proname END,  -- FirstNormalObjectId: built-ins
         e.typtype IN ('e', 'r', 'm', 'c') OR EXISTS (
             SELECT 1 FROM pg_catalog.pg_opclass oc
             JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
