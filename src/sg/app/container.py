@@ -6,11 +6,18 @@ from dependency_injector import containers, providers
 
 from sg.adapters.postgres.admin import PostgresDatabaseAdmin
 from sg.adapters.postgres.catalog import PostgresCatalog
+from sg.adapters.postgres.copy_codec import CopyObjectCodec
+from sg.adapters.postgres.fragments import PostgresFragmentStore
+from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.domain.objects import ObjectService
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.catalog import Catalog
+from sg.ports.codec import ObjectCodec
+from sg.ports.fragments import FragmentStore
+from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.sql_dump import TableSqlDumper
 
@@ -29,6 +36,10 @@ class Container(containers.DeclarativeContainer):
         PostgresSchemaInstaller
     )
     table_sql_dumper: providers.Factory[TableSqlDumper] = providers.Factory(PostgresTableSqlDumper)
+    fragment_store: providers.Factory[FragmentStore] = providers.Factory(PostgresFragmentStore)
+    object_registry: providers.Factory[ObjectRegistry] = providers.Factory(PostgresObjectRegistry)
+    object_codec: providers.Factory[ObjectCodec] = providers.Factory(CopyObjectCodec)
+    object_service: providers.Factory[ObjectService] = providers.Factory(ObjectService)
 
 
 container = Container()

@@ -2,8 +2,79 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cached_property
+from typing import IO, Any
+
 from sg.app.change_engine import AuditTriggerChangeEngine
+from sg.domain.model import TableRef
+from sg.domain.objects import ObjectService
+from sg.ports.sql import ComposedSql
 
 
 class PostgresEngine(AuditTriggerChangeEngine):
     """The full sg engine: stores tables' changes as objects and moves them between engines."""
+
+    @cached_property
+    def objects(self) -> ObjectService:
+        """The object service on this engine's connection, built from the container."""
+        return self._container.object_service(
+            store=self._container.fragment_store(self._sql),
+            registry=self._container.object_registry(self._sql),
+            codec=self._container.object_codec(self._sql),
+            transaction=self._sql,
+        )
+
+    def store_fragment(
+        self,
+        inserted: Sequence[tuple[Any, ...]],
+        deleted: Sequence[tuple[Any, ...]],
+        schema: str,
+        table: str,
+        source_schema: str,
+        source_table: str,
+    ) -> None:
+        """Store the source table's current state of the given keys in `schema.table`.
+
+        Keys (tuples of key values; whole rows for a table without a primary key) that the
+        source holds become upsert rows, the others delete markers.
+        """
+        self.objects.store_fragment(
+            inserted, deleted, TableRef(schema, table), TableRef(source_schema, source_table)
+        )
+
+    def apply_fragments(
+        self,
+        objects: Sequence[tuple[str, str]],
+        target_schema: str,
+        target_table: str,
+        extra_quals: ComposedSql | None = None,
+        extra_qual_args: Sequence[Any] | None = None,
+    ) -> None:
+        """Apply fragments `[(schema, table)]` in order to the target, all or nothing.
+
+        `extra_quals` (a `psycopg.sql.Composable` with `%s` placeholders, arguments in
+        `extra_qual_args`) filters the rows inserted, never the keys deleted.
+        """
+        self.objects.apply(
+            [TableRef(*o) for o in objects],
+            TableRef(target_schema, target_table),
+            extra_quals,
+            extra_qual_args,
+        )
+
+    def dump_object(self, schema: str, table: str, stream: IO[bytes]) -> None:
+        """Write the table as a dump: a header, then its binary COPY stream."""
+        self.objects.dump(TableRef(schema, table), stream)
+
+    def load_object(self, schema: str, table: str, stream: IO[bytes]) -> None:
+        """Create `schema.table` from a dump, verified; registered when it is an object."""
+        self.objects.load(TableRef(schema, table), stream)
+
+    def snapshot_table(self, schema: str, table: str) -> str:
+        """Store every row of the table as one object; return its id."""
+        return str(self.objects.snapshot(TableRef(schema, table)))
+
+    def list_objects(self) -> list[str]:
+        """Ids of every object registered in this engine, sorted."""
+        return [str(object_id) for object_id in self.objects.list_objects()]
