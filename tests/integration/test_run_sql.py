@@ -192,3 +192,18 @@ def test_connection_is_opened_lazily_and_once(db_params: dict[str, str]) -> None
     finally:
         lazy.close()
         watcher.close()
+
+
+def test_percent_signs_in_identifiers_and_literals_with_arguments(engine: PsycopgEngine) -> None:
+    table = sql.Identifier("public", "50% off")
+    engine.run_sql(
+        sql.SQL("CREATE TABLE {} ({} int, label text)").format(table, sql.Identifier("a%s"))
+    )
+    statement = sql.SQL("INSERT INTO {} VALUES (%s, {})").format(table, sql.Literal("100%"))
+    engine.run_sql(statement, [7])
+    engine.run_sql_batch(statement, [(8,), (9,)])
+    query = sql.SQL("SELECT {}, label FROM {} WHERE {} >= %s ORDER BY 1").format(
+        sql.Identifier("a%s"), table, sql.Identifier("a%s")
+    )
+    assert engine.run_sql(query, [8]) == [(8, "100%"), (9, "100%")]
+    assert list(engine.iter_rows(query, [9])) == [(9, "100%")]

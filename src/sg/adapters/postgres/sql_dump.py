@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import IO, Any, cast
 
 from psycopg import sql
 
+from sg.adapters.postgres.session_settings import pinned_settings
 from sg.adapters.postgres.sql_runner import as_query
-from sg.domain.model import ResultShape, TableRef
+from sg.domain.model import TableRef
 from sg.ports.sql import ComposedSql, SqlRunner
 
 ROWS_PER_INSERT = 1000
@@ -62,29 +62,10 @@ class PostgresTableSqlDumper:
         )
         write = _writer(stream)
         write(_preamble(table))
-        with self._settings():
+        with pinned_settings(self._sql, dict(_DUMP_SETTINGS)):
             count = _write_inserts(write, insert, self._sql.stream(render, args, FETCH_ROWS))
         write(f"-- {count} row(s)\n")
         return count
-
-    @contextmanager
-    def _settings(self) -> Iterator[None]:
-        names = [name for name, _ in _DUMP_SETTINGS]
-        previous = self._sql.run(
-            "SELECT array_agg(current_setting(n) ORDER BY o) FROM unnest(%s::text[])"
-            " WITH ORDINALITY AS u(n, o)",
-            [names],
-            ResultShape.ONE_ONE,
-        )
-        self._apply(list(zip(names, [v for _, v in _DUMP_SETTINGS], strict=True)))
-        try:
-            yield
-        finally:
-            self._apply(list(zip(names, previous, strict=True)))
-
-    def _apply(self, settings: list[tuple[str, str]]) -> None:
-        for name, value in settings:
-            self._sql.run("SELECT set_config(%s, %s, false)", [name, value], ResultShape.NONE)
 
 
 def _column_list(columns: str | Sequence[str] | ComposedSql) -> sql.Composable:

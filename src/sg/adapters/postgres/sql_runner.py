@@ -33,6 +33,28 @@ def as_query(statement: Statement) -> sql.SQL | sql.Composed:
     raise TypeError(f"a statement must be str or psycopg.sql.Composable, not {type(statement)}")
 
 
+def with_arguments(
+    query: sql.SQL | sql.Composed, arguments: object, context: Connection
+) -> sql.SQL | sql.Composed:
+    """`query` ready for execution with `arguments`: `%` inside identifiers and literals doubled.
+
+    psycopg scans the rendered text for placeholders, so an identifier such as `50% off`
+    would otherwise be read as one.
+    """
+    if arguments is None or not isinstance(query, sql.Composed):
+        return query
+    return sql.Composed([_escape_percent(part, context) for part in query])
+
+
+def _escape_percent(part: sql.Composable, context: Connection) -> sql.Composable:
+    if isinstance(part, sql.Composed):
+        return sql.Composed([_escape_percent(p, context) for p in part])
+    if isinstance(part, sql.Identifier | sql.Literal):
+        text = part.as_string(context)
+        return sql.SQL(text.replace("%", "%%")) if "%" in text else part
+    return part
+
+
 def shape_result(cursor: psycopg.Cursor[tuple[Any, ...]], shape: ResultShape) -> Any:
     """Shape a cursor's result set as `ResultShape` says (None when there is no result set)."""
     if cursor.description is None or shape == ResultShape.NONE:
@@ -72,7 +94,7 @@ class PsycopgSqlRunner:
         conn = self.native_connection()
         try:
             with conn.cursor() as cursor:
-                cursor.execute(as_query(statement), arguments)
+                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
                 return shape_result(cursor, shape)
         except psycopg.Error as exc:
             raise self._fail(exc) from exc
@@ -82,7 +104,7 @@ class PsycopgSqlRunner:
     ) -> None:
         """Run a statement once per argument set, pipelined; `schema` is the batch's search_path."""
         conn = self.native_connection()
-        query = as_query(statement)
+        query = with_arguments(as_query(statement), arguments, conn)
         previous_path: str | None = None
         try:
             with conn.cursor() as cursor:
@@ -107,14 +129,15 @@ class PsycopgSqlRunner:
         try:
             with conn.cursor(name=f"sg_stream_{next(_cursor_names)}") as cursor:
                 cursor.itersize = batch_rows
-                cursor.execute(as_query(statement), arguments)
+                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
                 yield from cursor
         except psycopg.Error as exc:
             raise self._fail(exc) from exc
 
     def column_names(self, statement: Statement, arguments: Arguments | None) -> list[str]:
         """The names of the columns a query returns, without fetching its rows."""
-        query = sql.SQL("SELECT * FROM ({}) AS sg_probe LIMIT 0").format(as_query(statement))
+        probe = sql.SQL("SELECT * FROM ({}) AS sg_probe LIMIT 0").format(as_query(statement))
+        query = with_arguments(probe, arguments, self.native_connection())
         conn = self.native_connection()
         try:
             with conn.cursor() as cursor:
