@@ -255,3 +255,33 @@ def test_only_fragments_load_as_objects(world: World) -> None:
     assert world.db.operations == before
     world.service.load(TableRef("public", "copy"), io.BytesIO(data))
     assert world.db.tables[TableRef("public", "copy")].columns[0].is_pk  # key restored
+
+
+def test_checkout_creates_the_missing_table_then_applies(world: World) -> None:
+    world.table(T, [(1, "a"), (2, "b")])
+    base = world.service.snapshot(T)
+    world.db.tables[T].rows[:] = [(1, "a"), (3, "c")]
+    patch = world.service.store_object(T, [(3,)], [(2,)])
+    target = TableRef("public", "copy")
+    assert world.service.checkout([base, patch], target) is True
+    assert world.rows(target) == [(1, "a"), (3, "c")]
+    assert [c.name for c in world.db.tables[target].columns] == ["id", "v"]
+    assert world.service.checkout([patch], target) is False
+
+
+def test_checkout_of_an_unknown_object_creates_nothing(world: World) -> None:
+    world.table(T, [(1, "a")])
+    base = world.service.snapshot(T)
+    missing = ObjectId("o" + "0" * 62)
+    with pytest.raises(ObjectNotFoundError, match=missing):
+        world.service.checkout([base, missing], TableRef("public", "copy"))
+    assert TableRef("public", "copy") not in world.db.tables
+    with pytest.raises(ObjectNotFoundError):
+        world.service.checkout([], TableRef("public", "copy"))
+
+
+def test_describe_gives_the_registry_record(world: World) -> None:
+    world.table(T, [(1, "a"), (2, "b")])
+    base = world.service.snapshot(T)
+    record = world.service.describe(base)
+    assert (record.object_id, record.rows_upserted, record.rows_deleted) == (base, 2, 0)

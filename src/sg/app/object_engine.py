@@ -8,6 +8,8 @@ from typing import IO, Any
 
 from sg.app.change_engine import AuditTriggerChangeEngine
 from sg.domain.model import TableRef
+from sg.domain.object_id import ObjectId
+from sg.domain.object_record import ObjectRecord
 from sg.domain.objects import ObjectService
 from sg.ports.sql import ComposedSql
 
@@ -78,3 +80,15 @@ class PostgresEngine(AuditTriggerChangeEngine):
     def list_objects(self) -> list[str]:
         """Ids of every object registered in this engine, sorted."""
         return [str(object_id) for object_id in self.objects.list_objects()]
+
+    def describe_object(self, object_id: str) -> ObjectRecord:
+        """The registry record of an object: columns, rows upserted/deleted, size, created."""
+        return self.objects.describe(ObjectId(object_id))
+
+    def checkout_objects(self, objects: Sequence[str], schema: str, table: str) -> bool:
+        """Apply objects in order to `schema.table`, creating the schema and the table (from
+        the first object's columns) when missing; True when the table was created."""
+        ids = [ObjectId(object_id) for object_id in objects]
+        with self.savepoint():
+            self._catalog.create_schema(schema)
+            return self.objects.checkout(ids, TableRef(schema, table))

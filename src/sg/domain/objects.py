@@ -94,6 +94,29 @@ class ObjectService:
         """Ids of every registered object, sorted."""
         return self._registry.ids()
 
+    def describe(self, object_id: ObjectId) -> ObjectRecord:
+        """The registry record of `object_id`; `ObjectNotFoundError` when it is not here."""
+        record = self._registry.get(object_id)
+        if record is None:
+            raise ObjectNotFoundError(
+                f"object {object_id} is not in this engine; download or load it first"
+            )
+        return record
+
+    def checkout(self, object_ids: Sequence[ObjectId], target: TableRef) -> bool:
+        """Apply objects in order to `target`, first creating it from the first object's
+        columns when it is missing; True when it was created. All or nothing."""
+        records = [self.describe(object_id) for object_id in object_ids]
+        if not records:
+            raise ObjectNotFoundError("no objects given to check out")
+        with self._tx.savepoint():
+            created = bool(self._store.missing([target]))
+            if created:
+                columns = [c for c in records[0].columns if c.name != FLAG_COLUMN]
+                self._store.create_table(target, columns, with_key=True)
+            self.apply([object_table(r.object_id) for r in records], target)
+        return created
+
     def dump(self, table: TableRef, stream: IO[bytes]) -> DumpHeader:
         """Write a header and the rows of `table` to `stream`; return the header."""
         with self._tx.savepoint():

@@ -26,6 +26,10 @@ class Catalog(Protocol):
         """Bytes on disk, indexes and TOAST included."""
         ...
 
+    def create_schema(self, schema: str) -> None:
+        """Create `schema` unless it exists; the caller commits."""
+        ...
+
     def lock_table(self, table: TableRef) -> None:
         """Take an EXCLUSIVE lock (blocks writers, not readers) until the transaction ends."""
         ...

@@ -68,6 +68,14 @@ class PostgresCatalog:
             raise TableNotFoundError.named(*table)
         return int(size)
 
+    def create_schema(self, schema: str) -> None:
+        """Create `schema` unless it exists; the caller commits."""
+        self._sql.run(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)),
+            None,
+            ResultShape.NONE,
+        )
+
     def lock_table(self, table: TableRef) -> None:
         """Take an EXCLUSIVE lock (blocks writers, not readers) until the transaction ends."""
         self._require(table)
