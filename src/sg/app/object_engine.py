@@ -90,5 +90,5 @@ class PostgresEngine(AuditTriggerChangeEngine):
         the first object's columns) when missing; True when the table was created."""
         ids = [ObjectId(object_id) for object_id in objects]
         with self.savepoint():
-            self._catalog.create_schema(schema)
+            self.create_schema(schema)
             return self.objects.checkout(ids, TableRef(schema, table))

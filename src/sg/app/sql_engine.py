@@ -93,6 +93,10 @@ class PsycopgEngine:
         """Lock the table in EXCLUSIVE mode until the transaction commits or rolls back."""
         self._catalog.lock_table(TableRef(schema, table))
 
+    def create_schema(self, schema: str) -> None:
+        """Create `schema` unless it exists (in the engine's transaction)."""
+        self._catalog.create_schema(schema)
+
     def table_exists(self, schema: str, table: str) -> bool:
         """True when the table exists."""
         return self._catalog.table_exists(TableRef(schema, table))

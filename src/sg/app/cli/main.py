@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sg.app.cli import engine_cmds, sql_cmd
+from sg.app.cli import engine_cmds, object_cmds, sql_cmd
 from sg.app.cli.session import Session
 from sg.domain.errors import SgError
 
@@ -22,6 +22,14 @@ app = typer.Typer(
 app.add_typer(engine_cmds.engine_app, name="engine")
 app.command("init")(engine_cmds.init)
 app.command("sql")(sql_cmd.sql)
+for command in (
+    object_cmds.snapshot,
+    object_cmds.objects,
+    object_cmds.checkout,
+    object_cmds.dump,
+    object_cmds.load,
+):
+    app.command()(command)
 
 
 @app.callback()

@@ -20,7 +20,9 @@ class Session:
     engine_name: str | None = None
     quiet: bool = False
     out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    err: Console = field(
+        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
+    )
     _engines: dict[str | None, PostgresEngine] = field(default_factory=dict)
 
     def engine(self, name: str | None = None, *, use_default: bool = True) -> PostgresEngine:
