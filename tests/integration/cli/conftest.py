@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
+from sg.app.cli import app
 from sg.app.embedded import EmbeddedEngines
+from tests.support.servers import TestServer
 
 
 @pytest.fixture
@@ -38,3 +40,38 @@ def sg_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def runner() -> CliRunner:
     """Typer's test runner."""
     return CliRunner()
+
+
+class CliWorld:
+    """Two initialized engines reachable as remotes `a` and `b`; `a` is the default engine."""
+
+    def __init__(self, runner: CliRunner, env: dict[str, str]) -> None:
+        self.runner = runner
+        self.env = env
+
+    def sg(self, *args: str, code: int = 0) -> Result:
+        """Run `sg ARGS` in-process and check its exit code."""
+        result = self.runner.invoke(app, list(args), env=self.env)
+        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+        return result
+
+
+@pytest.fixture
+def cli(
+    sg_home: Path, runner: CliRunner, server: TestServer, remote_server: TestServer
+) -> Iterator[CliWorld]:
+    """Engines `a` (default, on the first server) and `b` (on the second), initialized."""
+    made = [(server, server.create_database()), (remote_server, remote_server.create_database())]
+    lines = []
+    for label, (target, name) in zip("ab", made, strict=True):
+        lines.append(f"[remotes.{label}]")
+        lines += [f'{k} = "{v}"' for k, v in target.params(name).items()]
+    (sg_home / "config.toml").write_text("\n".join(lines) + "\n")
+    world = CliWorld(runner, made[0][0].params(made[0][1]))
+    world.sg("init")
+    world.sg("--engine", "b", "init")
+    try:
+        yield world
+    finally:
+        for target, name in made:
+            target.drop_database(name)
