@@ -5,11 +5,14 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from sg.adapters.postgres.admin import PostgresDatabaseAdmin
+from sg.adapters.postgres.capture import PostgresChangeCapture
 from sg.adapters.postgres.catalog import PostgresCatalog
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.domain.changes import ChangeTracking
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
+from sg.ports.capture import ChangeCapture
 from sg.ports.catalog import Catalog
 from sg.ports.sql import SqlRunner
 from sg.ports.sql_dump import TableSqlDumper
@@ -29,6 +32,8 @@ class Container(containers.DeclarativeContainer):
         PostgresSchemaInstaller
     )
     table_sql_dumper: providers.Factory[TableSqlDumper] = providers.Factory(PostgresTableSqlDumper)
+    change_capture: providers.Factory[ChangeCapture] = providers.Factory(PostgresChangeCapture)
+    change_tracking: providers.Factory[ChangeTracking] = providers.Factory(ChangeTracking)
 
 
 container = Container()
