@@ -27,8 +27,8 @@ class PendingChanges(NamedTuple):
 def net_changes(states: Iterable[KeyState]) -> Iterator[Change]:
     """The net changes of key states, one per key, or one per copy for a whole-row key.
 
-    More copies now than before are INSERTs of the row, fewer are DELETEs of it; the same
-    number with changed columns is an UPDATE carrying those columns' new values.
+    More copies now than before are INSERTs of the row, fewer are DELETEs of it; as many, with
+    changed columns, is an UPDATE carrying those columns' new values.
     """
     for state in states:
         surplus = state.after - state.before
@@ -36,15 +36,14 @@ def net_changes(states: Iterable[KeyState]) -> Iterator[Change]:
             yield from _copies(state, ChangeKind.INSERT, surplus)
         elif surplus < 0:
             yield from _copies(state, ChangeKind.DELETE, -surplus)
-        elif state.after and state.changed:
-            values = {column: state.row[column] for column in state.changed}
-            yield Change(state.key, ChangeKind.UPDATE, values)
+        elif state.after and state.values:
+            yield Change(state.key, ChangeKind.UPDATE, state.values)
 
 
 def _copies(state: KeyState, kind: ChangeKind, count: int) -> Iterator[Change]:
-    yield Change(state.key, kind, state.row)
+    yield Change(state.key, kind, state.values)
     for _ in range(count - 1):
-        yield Change(state.key, kind, dict(state.row))
+        yield Change(state.key, kind, dict(state.values))
 
 
 def count_changes(changes: Iterable[Change]) -> ChangeCounts:

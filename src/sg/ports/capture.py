@@ -23,18 +23,16 @@ class Watermark(NamedTuple):
 class KeyState(NamedTuple):
     """What the change log and the live table say about one key since the last discard.
 
-    `before` and `after` count the copies of the key's row at the last discard and now. For a
-    table keyed by the whole row they count the copies removed and added since, which differ
-    by the same amount. `row` is the current row when `after > before` or when both are equal,
-    else the row as it was. `changed` names the columns whose values differ between the row as
-    it was and as it is (only for a key present both then and now).
+    `before` and `after` count the copies of the key's row at the last discard and now; for
+    a table keyed by the whole row they count the copies removed and added since, which
+    differ by as much. `values` is the row now when `after > before`, the row as it was when
+    `after < before`, and, when they are equal, the new values of the columns that changed.
     """
 
     key: tuple[Any, ...]
     before: int
     after: int
-    row: dict[str, Any]
-    changed: tuple[str, ...]
+    values: dict[str, Any]
 
 
 class CapturedChanges(NamedTuple):

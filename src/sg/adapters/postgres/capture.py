@@ -131,18 +131,21 @@ def _entry(row: tuple[Any, ...]) -> q.TrackedTable:
 def _states(entry: q.TrackedTable, rows: list[tuple[Any, ...]]) -> list[KeyState]:
     columns = entry.columns
     first = q.MARK_COLUMNS + q.STATE_COLUMNS
-    keys = [p - 1 for p in entry.key_positions]
+    keys = [first + p - 1 for p in entry.key_positions]
+    everything = list(enumerate(columns, first))
+    by_mask: dict[str, list[tuple[int, str]]] = {}
     states = []
     for row in rows:
         before, after, mask = row[q.MARK_COLUMNS : first]
-        values = row[first:]
-        key = tuple(values[i] for i in keys) if keys else tuple(values)
-        changed = (
-            tuple(name for name, bit in zip(columns, mask, strict=True) if bit == "1")
-            if mask
-            else ()
-        )
-        states.append(
-            KeyState(key, before, after, dict(zip(columns, values, strict=True)), changed)
-        )
+        key = tuple([row[i] for i in keys]) if keys else row[first:]
+        if mask is None:
+            values = {name: row[i] for i, name in everything}
+        else:
+            changed = by_mask.get(mask)
+            if changed is None:
+                changed = by_mask[mask] = [
+                    (i, name) for (i, name), bit in zip(everything, mask, strict=True) if bit == "1"
+                ]
+            values = {name: row[i] for i, name in changed}
+        states.append(KeyState(key, before, after, values))
     return states

@@ -75,8 +75,8 @@ def read_changes(table: TrackedTable, limit: int | None) -> sql.Composed:
     """One statement: the watermark, then every key with a net change, in key order."""
     body = _keyed_states(table) if table.key_positions else _row_states(table)
     if limit is not None:
-        body = sql.SQL("{} ORDER BY {} LIMIT {}").format(
-            body, _order(table, "s"), sql.Literal(limit)
+        body = sql.SQL("SELECT * FROM ({}) s ORDER BY {} LIMIT {}").format(
+            body, _order(table), sql.Literal(limit)
         )
     return sql.SQL(
         """WITH sg_mark AS MATERIALIZED (
@@ -84,50 +84,72 @@ def read_changes(table: TrackedTable, limit: int | None) -> sql.Composed:
                 pg_catalog.pg_current_xact_id_if_assigned()::text AS sg_reader,
                 (SELECT last_value FROM sg_audit.log_seq) AS sg_position)
         SELECT m.sg_snapshot, m.sg_reader, m.sg_position, s.*
-        FROM sg_mark m LEFT JOIN LATERAL ({body}) s ON true
+        FROM sg_mark m LEFT JOIN ({body}) s ON true
         ORDER BY {order}"""
-    ).format(body=body, order=_order(table, "s"))
+    ).format(body=body, order=_order(table))
 
 
-def _order(table: TrackedTable, alias: str) -> sql.Composed:
+def _order(table: TrackedTable) -> sql.Composed:
     if table.key_positions:
-        return _join([_log_column(p, alias) for p in table.key_positions])
+        return _join([_log_column(p, "s") for p in table.key_positions])
     # A column type without a default ordering is ordered by its text.
     return _join(
         [
-            sql.SQL("{}" if sortable else "{}::text").format(_log_column(p, alias))
+            sql.SQL("{}" if sortable else "{}::text").format(_log_column(p, "s"))
             for p, sortable in zip(_positions(table), table.sortable, strict=True)
         ]
     )
 
 
 def _keyed_states(table: TrackedTable) -> sql.Composed:
-    """Per key: its first log entry (the row before the first change, or absent) vs the live row."""
+    """Per key: its first log entry (the row before the first change, or absent) vs the live row.
+
+    Rows of updated keys carry the key and the changed columns only (the others are NULL),
+    with a mask of '0'/'1' per column saying which changed.
+    """
     keys = table.key_positions
+    positions = _positions(table)
     live = [sql.Identifier("t", name) for name in table.columns]
     present = sql.SQL("{} IS NOT NULL").format(live[keys[0] - 1])
-    base = [_log_column(p, "b") for p in _positions(table)]
-    mask = _join(
+    old = [sql.Identifier("s", f"sg_o{p}") for p in positions]
+    new = [sql.Identifier("s", f"sg_n{p}") for p in positions]
+    differs = [sql.Identifier("s", f"sg_d{p}") for p in positions]
+    compared = _join(
         [
-            sql.SQL(
-                "CASE WHEN pg_catalog.record_image_eq(ROW({}), ROW({})) THEN '0' ELSE '1' END"
-            ).format(old, new)
-            for old, new in zip(base, live, strict=True)
+            sql.SQL("NOT pg_catalog.record_image_eq(ROW({}), ROW({})) AS {}").format(
+                _log_column(p, "b"), live[p - 1], sql.Identifier(f"sg_d{p}")
+            )
+            for p in positions
         ]
+        + [
+            sql.SQL("{} AS {}").format(_log_column(p, "b"), sql.Identifier(f"sg_o{p}"))
+            for p in positions
+        ]
+        + [sql.SQL("{} AS {}").format(live[p - 1], sql.Identifier(f"sg_n{p}")) for p in positions]
     )
+    mask = _join([sql.SQL("CASE WHEN {} THEN '1' ELSE '0' END").format(d) for d in differs])
     values = _join(
         [
-            sql.SQL("CASE WHEN {present} THEN {new} ELSE {old} END AS {name}").format(
-                present=present, new=new, old=old, name=sql.Identifier(f"c{p}")
+            sql.SQL(
+                "CASE WHEN s.sg_after = 0 THEN {old} WHEN {shown} THEN {new} END AS {name}"
+            ).format(
+                old=old[p - 1],
+                new=new[p - 1],
+                shown=(
+                    sql.SQL("true")
+                    if p in keys
+                    else sql.SQL("s.sg_before = 0 OR {}").format(differs[p - 1])
+                ),
+                name=sql.Identifier(f"c{p}"),
             )
-            for p, old, new in zip(_positions(table), base, live, strict=True)
+            for p in positions
         ]
     )
     return sql.SQL(
-        """SELECT s.* FROM (
-            SELECT b.sg_existed::int AS sg_before, ({present})::int AS sg_after,
-                CASE WHEN b.sg_existed AND {present} THEN concat({mask}) END AS sg_mask,
-                {values}
+        """SELECT s.sg_before, s.sg_after,
+            CASE WHEN s.sg_before = s.sg_after THEN concat({mask}) END AS sg_mask, {values}
+        FROM (
+            SELECT b.sg_existed::int AS sg_before, ({present})::int AS sg_after, {compared}
             FROM (
                 SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
                 FROM {log} l
@@ -135,17 +157,22 @@ def _keyed_states(table: TrackedTable) -> sql.Composed:
             ) b
             LEFT JOIN {live} t ON {match}
             WHERE b.sg_existed OR {present}
+            OFFSET 0
         ) s
-        WHERE s.sg_before <> s.sg_after OR strpos(s.sg_mask, '1') > 0"""
+        WHERE s.sg_before <> s.sg_after OR {any_differs}"""
     ).format(
-        present=present,
         mask=mask,
         values=values,
+        present=present,
+        compared=compared,
         log_keys=_join([_log_column(p) for p in keys]),
-        log_columns=_join([_log_column(p) for p in _positions(table)]),
+        log_columns=_join([_log_column(p) for p in positions]),
         log=table.log,
         live=sql.Identifier(*table.ref),
-        match=_join([sql.SQL("{} = {}").format(live[p - 1], base[p - 1]) for p in keys], " AND "),
+        match=_join(
+            [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
+        ),
+        any_differs=_join(list(differs), " OR "),
     )
 
 
