@@ -113,9 +113,7 @@ def workloads(rows: int) -> dict[str, Workload]:
         )
 
     def single_updates(engine: AuditTriggerChangeEngine, table: str) -> None:
-        statement = sql.SQL("UPDATE {} SET score = %s WHERE id = %s").format(
-            sql.Identifier(table)
-        )
+        statement = sql.SQL("UPDATE {} SET score = %s WHERE id = %s").format(sql.Identifier(table))
         with engine.connection.cursor() as cursor:
             for i in range(few):
                 cursor.execute(statement, [i * 0.1, 1 + (i * 7919) % rows])

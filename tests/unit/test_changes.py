@@ -91,9 +91,7 @@ def test_key_change_is_a_delete_and_an_insert(
     ]
 
 
-def test_no_op_update_is_not_a_change(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
+def test_no_op_update_is_not_a_change(capture: FakeChangeCapture, tracking: ChangeTracking) -> None:
     capture.update(T, {"id": 1}, {"v": "a"})
     assert tracking.pending(T) == []
     assert tracking.counts(T) == ChangeCounts(0, 0, 0)
@@ -187,12 +185,12 @@ def test_track_twice_is_harmless_and_untrack_discards(
 
 
 def test_errors_name_the_table(capture: FakeChangeCapture, tracking: ChangeTracking) -> None:
-    with pytest.raises(TableNotFoundError, match="s.missing"):
+    with pytest.raises(TableNotFoundError, match=r"s\.missing"):
         tracking.track([TableRef("s", "missing")])
     capture.create_table(U, ["id"], key=["id"])
-    with pytest.raises(TableNotTrackedError, match="s.u"):
+    with pytest.raises(TableNotTrackedError, match=r"s\.u"):
         tracking.pending(U)
-    with pytest.raises(TableNotTrackedError, match="s.u"):
+    with pytest.raises(TableNotTrackedError, match=r"s\.u"):
         tracking.discard("s", "u")
 
 
