@@ -206,5 +206,5 @@ def discard_through(table: TrackedTable) -> sql.Composed:
     return sql.SQL(
         """DELETE FROM {} l WHERE l.sg_seq <= %(position)s
         AND (pg_catalog.pg_visible_in_snapshot(l.sg_xid, %(snapshot)s::pg_catalog.pg_snapshot)
-            OR l.sg_xid = %(reader)s::pg_catalog.xid8)"""
+            OR l.sg_xid = %(reader)s::text::pg_catalog.xid8)"""
     ).format(table.log)
