@@ -3,6 +3,7 @@ installed from `sql/010_capture.sql`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from psycopg import sql
@@ -67,7 +68,7 @@ def _positions(table: TrackedTable) -> range:
     return range(1, len(table.columns) + 1)
 
 
-def _join(parts: list[sql.Composable], separator: str = ", ") -> sql.Composed:
+def _join(parts: Sequence[sql.Composable], separator: str = ", ") -> sql.Composed:
     return sql.SQL(separator).join(parts)
 
 
@@ -172,7 +173,7 @@ def _keyed_states(table: TrackedTable) -> sql.Composed:
         match=_join(
             [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
         ),
-        any_differs=_join(list(differs), " OR "),
+        any_differs=_join(differs, " OR "),
     )
 
 
