@@ -84,7 +84,8 @@ BEGIN
 END
 $fn$;
 
--- One capture function: `body` runs with s (statement sequence value) and x (transaction).
+-- One capture function: `body` runs with capture.seq (the statement's sequence value) and
+-- capture.tx (the writing transaction); qualified, they cannot clash with column names.
 CREATE OR REPLACE FUNCTION sg_audit.create_capture(rel oid, op text, body text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
@@ -94,8 +95,8 @@ BEGIN
         $def$CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
         SET search_path = pg_catalog, pg_temp AS %L$def$,
         fn,
-        format(E'DECLARE\n    s bigint := nextval(''sg_audit.log_seq'');\n'
-            || E'    x xid8 := pg_current_xact_id();\nBEGIN\n%s\n    RETURN NULL;\nEND', body));
+        format(E'<<capture>>\nDECLARE\n    seq bigint := nextval(''sg_audit.log_seq'');\n'
+            || E'    tx xid8 := pg_current_xact_id();\nBEGIN\n%s\n    RETURN NULL;\nEND', body));
     EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', fn);
 END
 $fn$;
@@ -164,32 +165,32 @@ BEGIN
         -- Keyed: inserted keys were absent; updates keep before-images plus new keys that
         -- no old row had (a key-changing update); deletes keep before-images.
         PERFORM sg_audit.create_capture(rel, 'insert', format(
-            'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT x, s, false, %s FROM sg_new n;',
+            'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT capture.tx, capture.seq, false, %s FROM sg_new n;',
             log, key_log, new_key));
         PERFORM sg_audit.create_capture(rel, 'update', format(
             'INSERT INTO %1$s (sg_xid, sg_seq, sg_existed, %2$s) '
-            'SELECT x, s, true, %3$s FROM sg_old o;'
+            'SELECT capture.tx, capture.seq, true, %3$s FROM sg_old o;'
             'INSERT INTO %1$s (sg_xid, sg_seq, sg_existed, %4$s) '
-            'SELECT x, s, false, %5$s FROM sg_new n '
+            'SELECT capture.tx, capture.seq, false, %5$s FROM sg_new n '
             'WHERE NOT EXISTS (SELECT FROM sg_old o WHERE %6$s);',
             log, all_log, old_all, key_log, new_key, key_match));
     ELSE
         -- Whole-row key: every added copy and every removed copy, in full.
         PERFORM sg_audit.create_capture(rel, 'insert', format(
-            'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT x, s, false, %s FROM sg_new n;',
+            'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT capture.tx, capture.seq, false, %s FROM sg_new n;',
             log, all_log, new_all));
         PERFORM sg_audit.create_capture(rel, 'update', format(
             'INSERT INTO %1$s (sg_xid, sg_seq, sg_existed, %2$s) '
-            'SELECT x, s, true, %3$s FROM sg_old o UNION ALL SELECT x, s, false, %4$s FROM sg_new n;',
+            'SELECT capture.tx, capture.seq, true, %3$s FROM sg_old o UNION ALL SELECT capture.tx, capture.seq, false, %4$s FROM sg_new n;',
             log, all_log, old_all, new_all));
     END IF;
     PERFORM sg_audit.create_capture(rel, 'delete', format(
-        'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT x, s, true, %s FROM sg_old o;',
+        'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT capture.tx, capture.seq, true, %s FROM sg_old o;',
         log, all_log, old_all));
     -- The table is named at run time, so a renamed table stays tracked; no ONLY, so the
     -- partitions of a partitioned table are copied too.
     PERFORM sg_audit.create_capture(rel, 'truncate', format(
-        'EXECUTE format(%L, TG_TABLE_SCHEMA, TG_TABLE_NAME) USING x, s;',
+        'EXECUTE format(%L, TG_TABLE_SCHEMA, TG_TABLE_NAME) USING capture.tx, capture.seq;',
         format('INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT $1, $2, true, %s '
             'FROM %%I.%%I o', log, all_log, old_all)));
 
