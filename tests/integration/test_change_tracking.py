@@ -8,6 +8,7 @@ from sg import (
     AuditTriggerChangeEngine,
     Change,
     ChangeKind,
+    DatabaseError,
     EngineNotInitializedError,
     ResultShape,
     TableNotFoundError,
@@ -277,3 +278,23 @@ def test_uninitialized_engine_says_to_initialize(make_engine: EngineFactory) -> 
         engine.track_tables([("public", "t")])
     with pytest.raises(EngineNotInitializedError):
         engine.get_tracked_tables()
+
+
+def test_changing_the_columns_of_a_tracked_table_is_refused(
+    tracker: AuditTriggerChangeEngine,
+) -> None:
+    for alteration in (
+        "ADD COLUMN z int",
+        "DROP COLUMN w",
+        "RENAME COLUMN v TO vv",
+        "ALTER COLUMN w TYPE bigint",
+    ):
+        with pytest.raises(DatabaseError, match="untrack it"):
+            tracker.run_sql(f"ALTER TABLE t {alteration}")
+    tracker.run_sql("ALTER TABLE t ALTER COLUMN v SET DEFAULT 'd', ADD CHECK (w >= 0)")
+    tracker.run_sql("DELETE FROM t WHERE id = 1")
+    tracker.untrack_tables([("public", "t")])
+    tracker.run_sql("ALTER TABLE t ADD COLUMN z int")
+    tracker.track_tables([("public", "t")])
+    tracker.run_sql("UPDATE t SET z = 1 WHERE id = 2")
+    assert pending(tracker) == [Change((2,), UPDATE, {"z": 1})]
