@@ -4,6 +4,7 @@ and a read's watermark discards exactly what that read saw."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -123,3 +124,18 @@ def test_watermark_discards_exactly_what_the_read_saw(tracker: AuditTriggerChang
         for runner in (reader, early, late):
             runner.rollback()
             runner.close()
+
+
+def test_large_statement_after_many_small_ones_stays_linear(
+    tracker: AuditTriggerChangeEngine,
+) -> None:
+    # The capture functions' plans are cached per session: a plan made for one-row
+    # statements must not turn a big statement quadratic (a join would take minutes here).
+    tracker.run_sql("INSERT INTO t SELECT i, 'v', 0 FROM generate_series(6, 30000) AS i")
+    for i in range(1, 11):
+        tracker.run_sql("UPDATE t SET w = %s WHERE id = %s", [i, i])
+    start = time.perf_counter()
+    tracker.run_sql("UPDATE t SET w = w + 1")
+    tracker.run_sql("UPDATE t SET id = id + 100000 WHERE id > 20000")
+    assert time.perf_counter() - start < 10
+    assert tracker.get_pending_changes("public", "t", aggregate=True) == (30000 - 5, 0, 5)

@@ -181,12 +181,7 @@ class FakeChangeCapture:
         if not table.key:
             log += [LogEntry(self.seq, False, dict(row)) for row in new]
             return
-        old_keys = {table.key_of(row) for row in old}
-        log += [
-            LogEntry(self.seq, False, {c: row[c] for c in table.key})
-            for row in new
-            if table.key_of(row) not in old_keys
-        ]
+        log += [LogEntry(self.seq, False, {c: row[c] for c in table.key}) for row in new]
 
     def track(self, table: TableRef) -> None:
         """Start logging `table`; no-op when tracked; `TableNotFoundError` if missing."""

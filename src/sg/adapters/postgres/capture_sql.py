@@ -1,5 +1,4 @@
-"""SQL that reads and discards a tracked table's change log (the log is written by triggers
-installed from `sql/010_capture.sql`)."""
+"""SQL that reads and discards the change logs the triggers of `sql/010_capture.sql` write."""
 
 from __future__ import annotations
 
@@ -203,7 +202,7 @@ def discard_all(table: TrackedTable) -> sql.Composed:
 
 
 def discard_through(table: TrackedTable) -> sql.Composed:
-    """Delete the log entries a read with watermark (%(snapshot)s, %(reader)s, %(position)s) saw."""
+    """Delete the log entries a read saw; parameters are its watermark's fields by name."""
     return sql.SQL(
         """DELETE FROM {} l WHERE l.sg_seq <= %(position)s
         AND (pg_catalog.pg_visible_in_snapshot(l.sg_xid, %(snapshot)s::pg_catalog.pg_snapshot)

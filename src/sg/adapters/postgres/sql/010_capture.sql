@@ -116,7 +116,7 @@ DECLARE
     old_all text;      -- o."a", o."b", ...
     new_all text;
     new_key text;
-    key_match text;    -- o."k1" = n."k1" AND ...
+    head text;         -- INSERT INTO the log (its meta columns, ...
     op text;
     moment text;
     referencing text;
@@ -124,6 +124,8 @@ BEGIN
     IF (SELECT relkind FROM pg_class WHERE oid = rel) NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', target USING ERRCODE = 'wrong_object_type';
     END IF;
+    -- Serialises tracking of one table, so a concurrent second call finds it tracked.
+    PERFORM pg_advisory_xact_lock(hashtext('sg_audit.track'), (rel::bigint - 2147483648)::int);
     PERFORM sg_audit.forget_dropped();
     IF EXISTS (SELECT FROM sg_audit.tracked_tables WHERE relid = rel) THEN
         RETURN;
@@ -148,9 +150,8 @@ BEGIN
 
     SELECT coalesce(array_agg(array_position(cols, a.attname::text) ORDER BY k.pos), '{}'),
         string_agg(format('c%s', array_position(cols, a.attname::text)), ', ' ORDER BY k.pos),
-        string_agg(format('n.%I', a.attname), ', ' ORDER BY k.pos),
-        string_agg(format('o.%1$I = n.%1$I', a.attname), ' AND ' ORDER BY k.pos)
-    INTO keys, key_log, new_key, key_match
+        string_agg(format('n.%I', a.attname), ', ' ORDER BY k.pos)
+    INTO keys, key_log, new_key
     FROM pg_index i
     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, pos)
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
@@ -161,38 +162,37 @@ BEGIN
     INSERT INTO sg_audit.tracked_tables (relid, log_table, columns, key_columns, sortable)
     VALUES (rel, 'log_' || rel, cols, keys, sortable);
 
+    head := format('INSERT INTO %s (sg_xid, sg_seq, sg_existed, ', log);
     IF key_log IS NOT NULL THEN
-        -- Keyed: inserted keys were absent; updates keep before-images plus new keys that
-        -- no old row had (a key-changing update); deletes keep before-images.
+        -- Keyed: inserted keys were absent; updates keep before-images plus every new key
+        -- (one that no old row had is a key-changing update; the read side prefers the
+        -- before-image when a key has both). No join here: a plan cached for one-row
+        -- statements must not meet a million-row one.
         PERFORM sg_audit.create_capture(rel, 'insert', format(
-            'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT capture.tx, capture.seq, false, %s FROM sg_new n;',
-            log, key_log, new_key));
+            '%s%s) SELECT capture.tx, capture.seq, false, %s FROM sg_new n;',
+            head, key_log, new_key));
         PERFORM sg_audit.create_capture(rel, 'update', format(
-            'INSERT INTO %1$s (sg_xid, sg_seq, sg_existed, %2$s) '
-            'SELECT capture.tx, capture.seq, true, %3$s FROM sg_old o;'
-            'INSERT INTO %1$s (sg_xid, sg_seq, sg_existed, %4$s) '
-            'SELECT capture.tx, capture.seq, false, %5$s FROM sg_new n '
-            'WHERE NOT EXISTS (SELECT FROM sg_old o WHERE %6$s);',
-            log, all_log, old_all, key_log, new_key, key_match));
+            '%1$s%2$s) SELECT capture.tx, capture.seq, true, %3$s FROM sg_old o;'
+            '%1$s%4$s) SELECT capture.tx, capture.seq, false, %5$s FROM sg_new n;',
+            head, all_log, old_all, key_log, new_key));
     ELSE
         -- Whole-row key: every added copy and every removed copy, in full.
         PERFORM sg_audit.create_capture(rel, 'insert', format(
-            'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT capture.tx, capture.seq, false, %s FROM sg_new n;',
-            log, all_log, new_all));
+            '%s%s) SELECT capture.tx, capture.seq, false, %s FROM sg_new n;',
+            head, all_log, new_all));
         PERFORM sg_audit.create_capture(rel, 'update', format(
-            'INSERT INTO %1$s (sg_xid, sg_seq, sg_existed, %2$s) '
-            'SELECT capture.tx, capture.seq, true, %3$s FROM sg_old o UNION ALL SELECT capture.tx, capture.seq, false, %4$s FROM sg_new n;',
-            log, all_log, old_all, new_all));
+            '%1$s%2$s) SELECT capture.tx, capture.seq, true, %3$s FROM sg_old o;'
+            '%1$s%2$s) SELECT capture.tx, capture.seq, false, %4$s FROM sg_new n;',
+            head, all_log, old_all, new_all));
     END IF;
     PERFORM sg_audit.create_capture(rel, 'delete', format(
-        'INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT capture.tx, capture.seq, true, %s FROM sg_old o;',
-        log, all_log, old_all));
+        '%s%s) SELECT capture.tx, capture.seq, true, %s FROM sg_old o;',
+        head, all_log, old_all));
     -- The table is named at run time, so a renamed table stays tracked; no ONLY, so the
     -- partitions of a partitioned table are copied too.
     PERFORM sg_audit.create_capture(rel, 'truncate', format(
         'EXECUTE format(%L, TG_TABLE_SCHEMA, TG_TABLE_NAME) USING capture.tx, capture.seq;',
-        format('INSERT INTO %s (sg_xid, sg_seq, sg_existed, %s) SELECT $1, $2, true, %s '
-            'FROM %%I.%%I o', log, all_log, old_all)));
+        format('%s%s) SELECT $1, $2, true, %s FROM %%I.%%I o', head, all_log, old_all)));
 
     FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
         moment := CASE op WHEN 'truncate' THEN 'BEFORE' ELSE 'AFTER' END;
