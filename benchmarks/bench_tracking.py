@@ -34,7 +34,7 @@ Workload = Callable[[AuditTriggerChangeEngine, str], None]
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the table")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per workload (best counts)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per workload (best counts)")
     return parser.parse_args()
 
 
