@@ -157,8 +157,11 @@ BEGIN
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     WHERE i.indrelid = rel AND i.indisprimary;
 
+    -- Vacuuming an append-only log for its inserts buys nothing (it is emptied on discard);
+    -- dead rows left by partial discards still trigger autovacuum.
     EXECUTE format('CREATE TABLE %s (sg_xid xid8 NOT NULL, sg_seq bigint NOT NULL, '
-        'sg_existed boolean NOT NULL, %s)', log, defs);
+        'sg_existed boolean NOT NULL, %s) WITH (autovacuum_vacuum_insert_threshold = -1)',
+        log, defs);
     INSERT INTO sg_audit.tracked_tables (relid, log_table, columns, key_columns, sortable)
     VALUES (rel, 'log_' || rel, cols, keys, sortable);
 
