@@ -69,6 +69,19 @@ def load(engine: AuditTriggerChangeEngine, rows: int) -> None:
     vacuum(engine, TRACKED, PLAIN)
 
 
+def quiet_server(engine: AuditTriggerChangeEngine) -> None:
+    """No autovacuum or timed checkpoints in the middle of a measurement (both tables alike)."""
+    conn = engine.connection
+    engine.commit()
+    conn.autocommit = True
+    try:
+        conn.execute("ALTER SYSTEM SET autovacuum = off")
+        conn.execute("ALTER SYSTEM SET checkpoint_timeout = '1h'")
+        conn.execute("SELECT pg_reload_conf()")
+    finally:
+        conn.autocommit = False
+
+
 def vacuum(engine: AuditTriggerChangeEngine, *tables: str) -> None:
     conn = engine.connection
     engine.commit()
@@ -81,6 +94,7 @@ def vacuum(engine: AuditTriggerChangeEngine, *tables: str) -> None:
             " WHERE schemaname = 'sg_audit' AND relname LIKE 'log\\_%'"
         ).fetchall():
             conn.execute(sql.SQL("VACUUM {}").format(sql.SQL(log)))
+        conn.execute("CHECKPOINT")
     finally:
         conn.autocommit = False
 
@@ -199,6 +213,7 @@ def main() -> int:
         params = cluster.conn_params("sg_bench")
         engine = AuditTriggerChangeEngine(params, "bench")
         engine.initialize()
+        quiet_server(engine)
         print(f"loading {args.rows:,} rows into two tables ...", flush=True)
         load(engine, args.rows)
         ratios = measure_writes(engine, args.rows, args.repeat)

@@ -133,6 +133,7 @@ def _states(entry: q.TrackedTable, rows: list[tuple[Any, ...]]) -> list[KeyState
     first = q.MARK_COLUMNS + q.STATE_COLUMNS
     keys = [first + p - 1 for p in entry.key_positions]
     everything = list(enumerate(columns, first))
+    # An updated key's row carries a '0'/'1' mask: only its changed columns hold values.
     by_mask: dict[str, list[tuple[int, str]]] = {}
     states = []
     for row in rows:
