@@ -109,12 +109,12 @@ def test_watermark_discards_exactly_what_the_read_saw(tracker: AuditTriggerChang
         late.run("UPDATE t SET v = 'late' WHERE id = 3", None, ResultShape.NONE)
         late.commit()
         reader.run("UPDATE t SET v = 'own' WHERE id = 4", None, ResultShape.NONE)
-        read = tracking.pending_through_watermark(table)
+        read = tracking.read_pending(table)
         assert [c.primary_key for c in read.changes] == [(3,), (4,)]
         early.commit()
         reader.run("UPDATE t SET v = 'after' WHERE id = 5", None, ResultShape.NONE)
         reader.commit()
-        tracking.discard("public", "t", through=read.watermark)
+        tracking.discard_read(table, read.watermark)
         reader.commit()
         assert tracking.pending(table) == [
             Change((2,), ChangeKind.UPDATE, {"v": "early"}),

@@ -164,10 +164,10 @@ def test_discard_through_a_watermark_keeps_later_changes(
     capture: FakeChangeCapture, tracking: ChangeTracking
 ) -> None:
     capture.update(T, {"id": 1}, {"v": "x"})
-    read = tracking.pending_through_watermark(T)
+    read = tracking.read_pending(T)
     assert read.changes == [Change((1,), UPDATE, {"v": "x"})]
     capture.update(T, {"id": 2}, {"v": "y"})
-    tracking.discard("s", "t", through=read.watermark)
+    tracking.discard_read(T, read.watermark)
     assert tracking.pending(T) == [Change((2,), UPDATE, {"v": "y"})]
 
 

@@ -80,8 +80,13 @@ class ChangeTracking:
         """The table's net changes in key order; raises `TableNotTrackedError`."""
         return list(net_changes(self._capture.read(table).states))
 
-    def pending_through_watermark(self, table: TableRef) -> PendingChanges:
-        """The table's net changes and the watermark that `discard(..., through=)` takes."""
+    def read_pending(self, table: TableRef) -> PendingChanges:
+        """The table's net changes with the watermark `discard_read` takes to forget them.
+
+        Changes and watermark come from one snapshot; live rows read in a later statement
+        match them only while writers are locked out (`lock_table`) or in a REPEATABLE READ
+        transaction.
+        """
         captured = self._capture.read(table)
         return PendingChanges(list(net_changes(captured.states)), captured.watermark)
 
@@ -97,18 +102,21 @@ class ChangeTracking:
         """True when any tracked table of `schema` has a net pending change."""
         return any(self._has_changes(ref) for ref in self._in_schema(schema))
 
-    def discard(
-        self, schema: str, table: str | None = None, through: Watermark | None = None
-    ) -> None:
-        """Forget pending changes of one tracked table, or of every tracked table of `schema`.
-
-        With `through`, only the changes a read up to that watermark saw are forgotten.
-        """
+    def discard(self, schema: str, table: str | None = None) -> None:
+        """Forget the pending changes of one tracked table, or of every one in `schema`."""
         if table is None:
             for ref in self._in_schema(schema):
-                self._capture.discard(ref, through)
+                self._capture.discard(ref)
             return
-        self._capture.discard(TableRef(schema, table), through)
+        self._capture.discard(TableRef(schema, table))
+
+    def discard_read(self, table: TableRef, watermark: Watermark) -> None:
+        """Forget exactly the changes `read_pending(table)` returned with `watermark`.
+
+        Changes written since, or by transactions that read did not see, stay pending; so
+        storing what a read returned and then discarding it loses nothing to other writers.
+        """
+        self._capture.discard(table, watermark)
 
     def _in_schema(self, schema: str) -> list[TableRef]:
         return [ref for ref in self._capture.tracked() if ref.schema == schema]
