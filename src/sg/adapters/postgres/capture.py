@@ -18,7 +18,7 @@ from sg.ports.sql import SqlRunner
 
 
 class PostgresChangeCapture:
-    """Tracks tables with the triggers of `sql/010_capture.sql`; resolves net changes on read."""
+    """Tracks tables with the triggers of `sql/010_capture_*.sql`; resolves net changes on read."""
 
     def __init__(self, runner: SqlRunner) -> None:
         self._sql = runner

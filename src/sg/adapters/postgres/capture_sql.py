@@ -1,4 +1,4 @@
-"""SQL that reads and discards the change logs the triggers of `sql/010_capture.sql` write."""
+"""SQL that reads and discards the change logs the triggers of `sql/010_capture_*.sql` write."""
 
 from __future__ import annotations
 
