@@ -145,3 +145,21 @@ def test_keys_keep_their_types(make_engine: EngineFactory) -> None:
     )
     (change,) = engine.get_pending_changes("public", "k")
     assert change.primary_key == (uuid.UUID(int=5), dt.date(2020, 1, 2), Decimal("3.25"))
+
+
+def test_whole_row_keys_of_types_without_ordering(make_engine: EngineFactory) -> None:
+    engine = make_engine(AuditTriggerChangeEngine)
+    engine.initialize()
+    engine.run_sql("CREATE TABLE loose (j json, p point, n int)")
+    engine.track_tables([("public", "loose")])
+    engine.run_sql(
+        "INSERT INTO loose VALUES ('{\"b\": 1}', '(1,2)', 1), ('{\"b\": 1}', '(1,2)', 1),"
+        " ('[]', NULL, 2), ('{\"a\": 0}', '(0,0)', NULL)"
+    )
+    engine.run_sql("DELETE FROM loose WHERE n = 2")
+    changes = engine.get_pending_changes("public", "loose")
+    assert [(c.change_type, c.change_data["j"], c.change_data["n"]) for c in changes] == [
+        (ChangeKind.INSERT, {"a": 0}, None),
+        (ChangeKind.INSERT, {"b": 1}, 1),
+        (ChangeKind.INSERT, {"b": 1}, 1),
+    ]
