@@ -35,6 +35,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the table")
     parser.add_argument("--repeat", type=int, default=5, help="runs per workload (best counts)")
+    parser.add_argument(
+        "--work-mem",
+        help="work_mem of the writing session (default: the server's, 4MB); transition "
+        "tables larger than it spill to disk",
+    )
     return parser.parse_args()
 
 
@@ -214,6 +219,8 @@ def main() -> int:
         engine = AuditTriggerChangeEngine(params, "bench")
         engine.initialize()
         quiet_server(engine)
+        if args.work_mem:
+            engine.run_sql("SELECT set_config('work_mem', %s, false)", [args.work_mem])
         print(f"loading {args.rows:,} rows into two tables ...", flush=True)
         load(engine, args.rows)
         ratios = measure_writes(engine, args.rows, args.repeat)
