@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sg.domain.engine_params import EngineParams
-from sg.domain.errors import SqlSyntaxError
-from sg.domain.model import ResultShape
+from sg.domain.errors import (
+    EngineNotInitializedError,
+    SqlSyntaxError,
+    TableNotFoundError,
+    TableNotTrackedError,
+)
+from sg.domain.model import ResultShape, TableRef
+from sg.ports.capture import CapturedChanges, KeyState, Watermark
 from sg.ports.sql import Arguments, Statement
 
 
@@ -91,3 +98,166 @@ class FakeSqlRunner:
         """There is no driver connection: the fake itself stands in."""
         self.opened = True
         return self
+
+
+@dataclass
+class FakeTable:
+    """A table of the fake capture: column names, key columns (none: the whole row) and rows."""
+
+    columns: list[str]
+    key: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def key_of(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """The row's key values (every value for a table without key columns)."""
+        return tuple(row[c] for c in (self.key or self.columns))
+
+
+@dataclass
+class LogEntry:
+    """One logged row: statement order, whether it is a before-image, and the image or key."""
+
+    seq: int
+    existed: bool
+    row: dict[str, Any]
+
+
+@dataclass
+class FakeChangeCapture:
+    """An in-memory capture port that logs statements the way the audit triggers do.
+
+    Write with `create_table`, `insert`, `update`, `delete`, `truncate` and `drop_table`;
+    reads resolve net states from the log against the live rows like the adapter's SQL.
+    """
+
+    installed: bool = True
+    tables: dict[TableRef, FakeTable] = field(default_factory=dict)
+    logs: dict[TableRef, list[LogEntry]] = field(default_factory=dict)
+    seq: int = 0
+
+    def create_table(self, ref: TableRef, columns: list[str], key: Sequence[str] = ()) -> None:
+        """Create an empty table."""
+        self.tables[ref] = FakeTable(list(columns), list(key))
+
+    def drop_table(self, ref: TableRef) -> None:
+        """Drop a table, which ends its tracking."""
+        del self.tables[ref]
+        self.logs.pop(ref, None)
+
+    def insert(self, ref: TableRef, *rows: dict[str, Any]) -> None:
+        """One INSERT statement."""
+        table = self.tables[ref]
+        new = [dict(row) for row in rows]
+        table.rows += new
+        self._log(ref, [], new)
+
+    def update(self, ref: TableRef, where: dict[str, Any], values: dict[str, Any]) -> None:
+        """One UPDATE statement of every row matching `where`."""
+        table = self.tables[ref]
+        old = [row for row in table.rows if _matches(row, where)]
+        new = [{**row, **values} for row in old]
+        table.rows = [row for row in table.rows if not _matches(row, where)] + new
+        self._log(ref, old, new)
+
+    def delete(self, ref: TableRef, where: dict[str, Any]) -> None:
+        """One DELETE statement of every row matching `where`."""
+        table = self.tables[ref]
+        old = [row for row in table.rows if _matches(row, where)]
+        table.rows = [row for row in table.rows if not _matches(row, where)]
+        self._log(ref, old, [])
+
+    def truncate(self, ref: TableRef) -> None:
+        """TRUNCATE: every row is logged as deleted."""
+        old, self.tables[ref].rows = self.tables[ref].rows, []
+        self._log(ref, old, [])
+
+    def _log(self, ref: TableRef, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+        self.seq += 1
+        log = self.logs.get(ref)
+        if log is None:
+            return
+        table = self.tables[ref]
+        log += [LogEntry(self.seq, True, dict(row)) for row in old]
+        if not table.key:
+            log += [LogEntry(self.seq, False, dict(row)) for row in new]
+            return
+        log += [LogEntry(self.seq, False, {c: row[c] for c in table.key}) for row in new]
+
+    def track(self, table: TableRef) -> None:
+        """Start logging `table`; no-op when tracked; `TableNotFoundError` if missing."""
+        self._require_installed()
+        if table not in self.tables:
+            raise TableNotFoundError.named(*table)
+        self.logs.setdefault(table, [])
+
+    def untrack(self, table: TableRef) -> None:
+        """Stop logging `table` and forget its log."""
+        self._require_installed()
+        self.logs.pop(table, None)
+
+    def tracked(self) -> list[TableRef]:
+        """Tracked tables, sorted."""
+        self._require_installed()
+        return sorted(self.logs)
+
+    def read(self, table: TableRef, limit: int | None = None) -> CapturedChanges:
+        """Key states with a net change, in key order (NULLs last)."""
+        log = self._log_of(table)
+        live = self.tables[table]
+        states = _keyed_states(live, log) if live.key else _row_states(live, log)
+        states.sort(key=lambda state: [(value is None, value) for value in state.key])
+        mark = Watermark("fake", None, max((entry.seq for entry in log), default=0))
+        return CapturedChanges(states[:limit] if limit is not None else states, mark)
+
+    def discard(self, table: TableRef, through: Watermark | None = None) -> None:
+        """Forget the log, or its entries up to the watermark's position."""
+        log = self._log_of(table)
+        log[:] = [e for e in log if through is not None and e.seq > through.position]
+
+    def _log_of(self, table: TableRef) -> list[LogEntry]:
+        self._require_installed()
+        if table not in self.logs:
+            raise TableNotTrackedError(f"table {table} is not tracked")
+        return self.logs[table]
+
+    def _require_installed(self) -> None:
+        if not self.installed:
+            raise EngineNotInitializedError("run initialize() first")
+
+
+def _matches(row: dict[str, Any], where: dict[str, Any]) -> bool:
+    return all(row[column] == value for column, value in where.items())
+
+
+def _keyed_states(table: FakeTable, log: list[LogEntry]) -> list[KeyState]:
+    first: dict[tuple[Any, ...], LogEntry] = {}
+    for entry in sorted(log, key=lambda e: (e.seq, not e.existed)):
+        first.setdefault(table.key_of(entry.row), entry)
+    live = {table.key_of(row): row for row in table.rows}
+    states = []
+    for key, entry in first.items():
+        now = live.get(key)
+        if not entry.existed and now is not None:
+            states.append(KeyState(key, 0, 1, dict(now)))
+        elif entry.existed and now is None:
+            states.append(KeyState(key, 1, 0, dict(entry.row)))
+        elif entry.existed and now is not None:
+            changed = {c: v for c, v in now.items() if entry.row[c] != v}
+            if changed:
+                states.append(KeyState(key, 1, 1, changed))
+    return states
+
+
+def _row_states(table: FakeTable, log: list[LogEntry]) -> list[KeyState]:
+    removed: Counter[tuple[Any, ...]] = Counter()
+    added: Counter[tuple[Any, ...]] = Counter()
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for entry in log:
+        key = table.key_of(entry.row)
+        rows[key] = entry.row
+        (removed if entry.existed else added)[key] += 1
+    return [
+        KeyState(key, removed[key], added[key], dict(row))
+        for key, row in rows.items()
+        if removed[key] != added[key]
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from sg.adapters.postgres.admin import PostgresDatabaseAdmin
+from sg.adapters.postgres.capture import PostgresChangeCapture
 from sg.adapters.postgres.catalog import PostgresCatalog
 from sg.adapters.postgres.copy_codec import CopyObjectCodec
 from sg.adapters.postgres.fragments import PostgresFragmentStore
@@ -12,8 +13,11 @@ from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.domain.changes import ChangeTracking
+from sg.domain.commits import ChangeCommitter
 from sg.domain.objects import ObjectService
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
+from sg.ports.capture import ChangeCapture
 from sg.ports.catalog import Catalog
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
@@ -40,6 +44,9 @@ class Container(containers.DeclarativeContainer):
     object_registry: providers.Factory[ObjectRegistry] = providers.Factory(PostgresObjectRegistry)
     object_codec: providers.Factory[ObjectCodec] = providers.Factory(CopyObjectCodec)
     object_service: providers.Factory[ObjectService] = providers.Factory(ObjectService)
+    change_capture: providers.Factory[ChangeCapture] = providers.Factory(PostgresChangeCapture)
+    change_tracking: providers.Factory[ChangeTracking] = providers.Factory(ChangeTracking)
+    change_committer: providers.Factory[ChangeCommitter] = providers.Factory(ChangeCommitter)
 
 
 container = Container()

@@ -27,6 +27,21 @@ class PostgresEngine(AuditTriggerChangeEngine):
             transaction=self._sql,
         )
 
+    def commit_changes(self, schema: str, table: str) -> str | None:
+        """Store the table's net pending changes as one object and discard exactly them.
+
+        Returns the object id, or None (storing nothing) when there is no net change. Writers
+        of the table wait from the read until this engine's transaction ends: commit soon.
+        """
+        committer = self._container.change_committer(
+            changes=self._changes,
+            objects=self.objects,
+            lock=self._catalog,
+            transaction=self._sql,
+        )
+        object_id = committer.commit(TableRef(schema, table))
+        return None if object_id is None else str(object_id)
+
     def store_fragment(
         self,
         inserted: Sequence[tuple[Any, ...]],

@@ -1,0 +1,125 @@
+"""Change tracking: tracked tables and their net pending changes, from captured key states."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from sg.domain.model import Change, ChangeKind, TableRef
+from sg.ports.capture import ChangeCapture, KeyState, Watermark
+
+
+class ChangeCounts(NamedTuple):
+    """Net counts of a table's pending changes, as `get_pending_changes(aggregate=True)` gives."""
+
+    added_rows: int
+    removed_rows: int
+    updated_rows: int
+
+
+class PendingChanges(NamedTuple):
+    """A table's net changes in key order and the watermark to discard exactly them."""
+
+    changes: list[Change]
+    watermark: Watermark
+
+
+def net_changes(states: Iterable[KeyState]) -> Iterator[Change]:
+    """The net changes of key states, one per key, or one per copy for a whole-row key.
+
+    More copies now than before are INSERTs of the row, fewer are DELETEs of it; as many, with
+    changed columns, is an UPDATE carrying those columns' new values.
+    """
+    for state in states:
+        surplus = state.after - state.before
+        if surplus > 0:
+            yield from _copies(state, ChangeKind.INSERT, surplus)
+        elif surplus < 0:
+            yield from _copies(state, ChangeKind.DELETE, -surplus)
+        elif state.after and state.values:
+            yield Change(state.key, ChangeKind.UPDATE, state.values)
+
+
+def _copies(state: KeyState, kind: ChangeKind, count: int) -> Iterator[Change]:
+    yield Change(state.key, kind, state.values)
+    for _ in range(count - 1):
+        yield Change(state.key, kind, dict(state.values))
+
+
+def count_changes(changes: Iterable[Change]) -> ChangeCounts:
+    """How many rows the changes add, remove and update."""
+    counts = dict.fromkeys(ChangeKind, 0)
+    for change in changes:
+        counts[change.change_type] += 1
+    return ChangeCounts(
+        counts[ChangeKind.INSERT], counts[ChangeKind.DELETE], counts[ChangeKind.UPDATE]
+    )
+
+
+class ChangeTracking:
+    """Tracks tables and reports, counts and discards their net pending changes."""
+
+    def __init__(self, capture: ChangeCapture) -> None:
+        self._capture = capture
+
+    def track(self, tables: Iterable[TableRef]) -> None:
+        """Start tracking each table; tracking one twice is harmless."""
+        for table in tables:
+            self._capture.track(table)
+
+    def untrack(self, tables: Iterable[TableRef]) -> None:
+        """Stop tracking each table and discard its pending changes."""
+        for table in tables:
+            self._capture.untrack(table)
+
+    def tracked(self) -> list[TableRef]:
+        """Every tracked table, sorted."""
+        return self._capture.tracked()
+
+    def pending(self, table: TableRef) -> list[Change]:
+        """The table's net changes in key order; raises `TableNotTrackedError`."""
+        return list(net_changes(self._capture.read(table).states))
+
+    def read_pending(self, table: TableRef) -> PendingChanges:
+        """The table's net changes with the watermark `discard_read` takes to forget them.
+
+        Changes and watermark come from one snapshot; live rows read in a later statement
+        match them only while writers are locked out (`lock_table`) or in a REPEATABLE READ
+        transaction.
+        """
+        captured = self._capture.read(table)
+        return PendingChanges(list(net_changes(captured.states)), captured.watermark)
+
+    def counts(self, table: TableRef) -> ChangeCounts:
+        """Net numbers of rows added, removed and updated; raises `TableNotTrackedError`."""
+        return count_changes(net_changes(self._capture.read(table).states))
+
+    def changed_tables(self, schema: str) -> list[str]:
+        """Names of the tracked tables of `schema` that have net pending changes, sorted."""
+        return [ref.table for ref in self._in_schema(schema) if self._has_changes(ref)]
+
+    def has_pending(self, schema: str) -> bool:
+        """True when any tracked table of `schema` has a net pending change."""
+        return any(self._has_changes(ref) for ref in self._in_schema(schema))
+
+    def discard(self, schema: str, table: str | None = None) -> None:
+        """Forget the pending changes of one tracked table, or of every one in `schema`."""
+        if table is None:
+            for ref in self._in_schema(schema):
+                self._capture.discard(ref)
+            return
+        self._capture.discard(TableRef(schema, table))
+
+    def discard_read(self, table: TableRef, watermark: Watermark) -> None:
+        """Forget exactly the changes `read_pending(table)` returned with `watermark`.
+
+        Changes written since, or by transactions that read did not see, stay pending; so
+        storing what a read returned and then discarding it loses nothing to other writers.
+        """
+        self._capture.discard(table, watermark)
+
+    def _in_schema(self, schema: str) -> list[TableRef]:
+        return [ref for ref in self._capture.tracked() if ref.schema == schema]
+
+    def _has_changes(self, table: TableRef) -> bool:
+        return any(net_changes(self._capture.read(table, limit=1).states))
