@@ -73,6 +73,10 @@ class AuditTriggerChangeEngine(PsycopgEngine):
         ref = TableRef(schema, table)
         return self._changes.counts(ref) if aggregate else self._changes.pending(ref)
 
+    def first_pending_changes(self, schema: str, table: str, limit: int) -> list[Change]:
+        """The net changes of the first `limit` changed keys, in key order (for previews)."""
+        return self._changes.pending(TableRef(schema, table), limit)
+
     def discard_pending_changes(self, schema: str, table: str | None = None) -> None:
         """Forget the pending changes of one tracked table, or of every one in `schema`."""
         self._changes.discard(schema, table)

@@ -76,9 +76,10 @@ class ChangeTracking:
         """Every tracked table, sorted."""
         return self._capture.tracked()
 
-    def pending(self, table: TableRef) -> list[Change]:
-        """The table's net changes in key order; raises `TableNotTrackedError`."""
-        return list(net_changes(self._capture.read(table).states))
+    def pending(self, table: TableRef, limit: int | None = None) -> list[Change]:
+        """The table's net changes in key order (of the first `limit` changed keys, if given);
+        raises `TableNotTrackedError`."""
+        return list(net_changes(self._capture.read(table, limit).states))
 
     def read_pending(self, table: TableRef) -> PendingChanges:
         """The table's net changes with the watermark `discard_read` takes to forget them.

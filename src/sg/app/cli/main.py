@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sg.app.cli import engine_cmds, object_cmds, sql_cmd
+from sg.app.cli import engine_cmds, object_cmds, sql_cmd, tracking_cmds
 from sg.app.cli.session import Session
 from sg.domain.errors import SgError
 
@@ -19,17 +19,25 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(engine_cmds.engine_app, name="engine")
-app.command("init")(engine_cmds.init)
-app.command("sql")(sql_cmd.sql)
-for command in (
+COMMANDS = (
+    engine_cmds.init,
+    tracking_cmds.track,
+    tracking_cmds.untrack,
+    tracking_cmds.tracked,
+    tracking_cmds.status,
+    tracking_cmds.diff,
+    tracking_cmds.discard,
     object_cmds.snapshot,
+    tracking_cmds.commit,
     object_cmds.objects,
     object_cmds.checkout,
     object_cmds.dump,
     object_cmds.load,
-):
+    sql_cmd.sql,
+)
+for command in COMMANDS:
     app.command()(command)
+app.add_typer(engine_cmds.engine_app, name="engine")
 
 
 @app.callback()
