@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from sg.adapters.fdw.transport import FdwTransport
 from sg.adapters.postgres.admin import PostgresDatabaseAdmin
 from sg.adapters.postgres.catalog import PostgresCatalog
 from sg.adapters.postgres.copy_codec import CopyObjectCodec
+from sg.adapters.postgres.copy_transport import CopyStreamTransport
 from sg.adapters.postgres.fragments import PostgresFragmentStore
 from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.app.transfer_settings import transport_kind
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.catalog import Catalog
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
+from sg.ports.progress import SilentProgress, TransferProgress
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.sql_dump import TableSqlDumper
+from sg.ports.transport import ObjectTransport
 
 
 class Container(containers.DeclarativeContainer):
@@ -38,6 +43,13 @@ class Container(containers.DeclarativeContainer):
     fragment_store: providers.Factory[FragmentStore] = providers.Factory(PostgresFragmentStore)
     object_registry: providers.Factory[ObjectRegistry] = providers.Factory(PostgresObjectRegistry)
     object_codec: providers.Factory[ObjectCodec] = providers.Factory(CopyObjectCodec)
+    # Called with a `TransferRoute`; `SG_TRANSPORT` picks the adapter at each call.
+    object_transport: providers.Provider[ObjectTransport] = providers.Selector(
+        transport_kind,
+        copy=providers.Factory(CopyStreamTransport),
+        fdw=providers.Factory(FdwTransport),
+    )
+    transfer_progress: providers.Factory[TransferProgress] = providers.Factory(SilentProgress)
 
 
 container = Container()
