@@ -53,8 +53,8 @@ class FakeTransport:
 
     Faults on demand: `tamper` changes the first row's last data value on the way,
     `fail_after` loses the connection after that many rows were written, `lose_rows`
-    drops the last rows, `sees_bytes=False` reports no digest (as postgres_fdw does,
-    whose bytes never reach the client).
+    drops the last rows, `unreachable` fails at once, `sees_bytes=False` reports no
+    digest (as postgres_fdw does, whose bytes never reach the client).
     """
 
     source: FakeDatabase
@@ -64,12 +64,15 @@ class FakeTransport:
     fail_after: int | None = None
     sees_bytes: bool = True
     lose_rows: int = 0
+    unreachable: bool = False
     copied: list[TableRef] = field(default_factory=list)
 
     def copy_rows(
         self, table: TableRef, columns: Sequence[ColumnSpec], on_rows: RowsMoved
     ) -> LoadedBody:
         """Append the source table's rows to the destination's empty table of that name."""
+        if self.unreachable:
+            raise EngineConnectionError("cannot connect to the source: connection refused")
         rows = list(self.source.table(table).rows)
         rows = rows[: len(rows) - self.lose_rows]
         target = self.destination.table(table)

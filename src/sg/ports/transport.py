@@ -37,8 +37,10 @@ class ObjectTransport(Protocol):
 
         Returns the rows written and, if the transport saw the rows' bytes, the content
         digest of the stream (None otherwise; the caller then asks the destination).
-        Everything the transport creates is gone when it returns or raises.
-        `RemoteEngineError` if an engine cannot reach the other; `TableNotFoundError` if the
+        Everything the transport creates is gone when it returns or raises, and on error
+        both transactions are back where they were (unless a connection was lost).
+        `EngineConnectionError` if an engine cannot be reached (`RemoteEngineError` when
+        the destination's server cannot reach the source); `TableNotFoundError` if the
         source lacks the table; `TransportUnavailableError` if the transport cannot run here.
         """
         ...

@@ -50,10 +50,11 @@ class CopyStreamTransport:
             sql.Identifier(*table), names
         )
         source, destination = self._route.source, self._route.destination
-        # The savepoint keeps the caller's source transaction usable if the pipe breaks
-        # (leaving COPY TO early cancels it, which would abort the whole transaction).
+        # Savepoints keep both callers' transactions usable if the pipe breaks (leaving
+        # COPY TO early cancels it, which would abort the source's whole transaction).
         with (
             source.savepoint(),
+            destination.savepoint(),
             pinned_settings(source, _SOURCE_SETTINGS),
             pinned_settings(destination, _DESTINATION_SETTINGS),
         ):
