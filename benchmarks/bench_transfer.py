@@ -256,7 +256,7 @@ def fetch_sizes(engines: dict[str, PostgresEngine], object_id: str, repeat: int)
     print("\n| fdw fetch_size | seconds (median, verify off) |")
     print("| ---: | ---: |")
     os.environ["SG_TRANSPORT"] = "fdw"
-    for size in (100, 1000, 5000, 20000, 100000):
+    for size in (100, 1000, 10_000, 50_000):
         factory = providers.Factory[ObjectTransport](FdwTransport, fetch_size=size)
         results = []
         with container.object_transport.override(factory):

@@ -19,6 +19,7 @@ from sg import (
     RemoteEngineError,
     ResultShape,
     SgError,
+    TableNotFoundError,
 )
 from sg.adapters.postgres.provisioning import free_port
 from sg.domain.model import TableRef
@@ -53,8 +54,10 @@ def remote(make_engine: EngineFactory, remote_server: TestServer) -> PostgresEng
     return ready(make_engine(PostgresEngine, on=remote_server))
 
 
-def snapshot(engine: PostgresEngine, name: str, rows: int, start: int = 1) -> str:
-    """A committed object holding rows `start..start+rows-1` of a fresh table `name`."""
+def snapshot(
+    engine: PostgresEngine, name: str, rows: int, start: int = 1, commit: bool = True
+) -> str:
+    """An object (committed unless told) holding rows `start..start+rows-1` of a new table."""
     table = sql.Identifier("public", name)
     engine.run_sql(sql.SQL("CREATE TABLE {} (id integer PRIMARY KEY, v text)").format(table))
     engine.run_sql(
@@ -65,7 +68,8 @@ def snapshot(engine: PostgresEngine, name: str, rows: int, start: int = 1) -> st
         [start, start + rows - 1],
     )
     object_id = engine.snapshot_table("public", name)
-    engine.commit()
+    if commit:
+        engine.commit()
     return object_id
 
 
@@ -319,3 +323,22 @@ def test_transferred_objects_rebuild_the_same_table(
     local.apply_fragments(objects_of([object_id]), "public", "rebuilt")
     assert differences(local, T, target) == 0
     assert remote.run_sql("SELECT count(*) FROM public.t", return_shape=ResultShape.ONE_ONE) == 300
+
+
+def test_the_source_is_only_read(
+    kind: str, local: PostgresEngine, remote: PostgresEngine, remote_server: TestServer
+) -> None:
+    committed = snapshot(remote, "t", 10)
+    assert local.download_objects([committed], remote) == [committed]
+    assert idle_without_locks(remote, remote_server)  # idle before: its reads were ended
+    pending = snapshot(local, "u", 5, commit=False)
+    if kind == "copy":
+        assert local.upload_objects([pending], remote) == [pending]
+    else:
+        with pytest.raises(TableNotFoundError, match="commit on the source first"):
+            local.upload_objects([pending], remote)
+        assert fdw_leftovers(remote) == []
+    # The source's own open transaction went on untouched: rolling it back forgets it.
+    assert pending in local.list_objects()
+    local.rollback()
+    assert local.list_objects() == [committed]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sg.adapters.postgres.session_state import is_between_transactions
 from sg.app.container import Container
 from sg.domain.engine_params import EngineParams
-from sg.domain.errors import EngineConnectionError, RemoteEngineError
+from sg.domain.errors import EngineConnectionError, RemoteEngineError, SgError
 from sg.domain.transfer import ObjectTransfer
 from sg.ports.progress import TransferProgress
 from sg.ports.sql import SqlRunner
@@ -32,8 +34,29 @@ def move_objects(
     progress: TransferProgress | None,
     verify: bool,
 ) -> list[str]:
-    """Move the objects the destination lacks; `RemoteEngineError` if `remote` is unreachable."""
+    """Move the objects the destination lacks; `RemoteEngineError` if `remote` is unreachable.
+
+    The source is only read: a transaction it had open stays open; one the transfer's
+    reads opened is ended, so that no locks linger there either.
+    """
     _reach(remote)
+    source_was_idle = is_between_transactions(source.runner)
+    try:
+        return _transfer(container, objects, source, destination, progress, verify)
+    finally:
+        if source_was_idle:
+            with contextlib.suppress(SgError):
+                source.runner.rollback()
+
+
+def _transfer(
+    container: Container,
+    objects: Sequence[str],
+    source: TransferEnd,
+    destination: TransferEnd,
+    progress: TransferProgress | None,
+    verify: bool,
+) -> list[str]:
     route = TransferRoute(source.runner, source.params, destination.runner, destination.params)
     service = ObjectTransfer(
         source=container.object_registry(source.runner),
