@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -258,7 +260,7 @@ def test_unreachable_remotes_and_wrong_passwords_fail_fast_and_stay_secret(
     assert remote.list_objects() == []
 
 
-@pytest.mark.parametrize("fdw_port", ["closed", "other server"])
+@pytest.mark.parametrize("fdw_port", ["closed", "other server", "silent"])
 def test_a_source_the_destination_server_cannot_reach_is_a_remote_engine_error(
     fdw_port: str,
     local: PostgresEngine,
@@ -270,13 +272,22 @@ def test_a_source_the_destination_server_cannot_reach_is_a_remote_engine_error(
     caplog.set_level(logging.DEBUG)
     object_id = snapshot(remote, "t", 3)
     # The other server knows the same user with another password: authentication fails.
-    port = str(free_port()) if fdw_port == "closed" else local.conn_params["SG_ENGINE_PORT"]
+    # The silent one accepts connections and never answers: the connect timeout must end it.
+    silent = socket.create_server(("127.0.0.1", 0), backlog=8)
+    port = {
+        "closed": str(free_port()),
+        "other server": local.conn_params["SG_ENGINE_PORT"],
+        "silent": str(silent.getsockname()[1]),
+    }[fdw_port]
     source = PostgresEngine({**remote.conn_params, "SG_ENGINE_FDW_PORT": port}, "behind-nat")
+    started = time.monotonic()
     try:
         with pytest.raises(RemoteEngineError, match="SG_ENGINE_FDW_HOST") as raised:
             local.download_objects([object_id], source)
     finally:
         source.close()
+        silent.close()
+    assert time.monotonic() - started < 10
     secret = remote.params.password
     assert secret and not [text for text in exception_texts(raised.value) if secret in text]
     assert secret not in caplog.text
@@ -342,3 +353,25 @@ def test_the_source_is_only_read(
     assert pending in local.list_objects()
     local.rollback()
     assert local.list_objects() == [committed]
+
+
+def test_the_fdw_user_mapping_stays_out_of_the_server_log(
+    local: PostgresEngine, remote: PostgresEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SG_TRANSPORT", "fdw")
+    data_dir = local.run_sql("SHOW data_directory", return_shape=ResultShape.ONE_ONE)
+    log = Path(str(data_dir)).parent / "server.log"  # where LocalCluster keeps it
+    if not log.is_file():
+        pytest.skip("the server log is not readable from here")
+    object_id = snapshot(remote, "t", 3)
+    local.run_sql("SET log_statement = 'all'")
+    local.commit()
+    logged_before = log.stat().st_size
+    assert local.download_objects([object_id], remote) == [object_id]
+    assert local.run_sql("SHOW log_statement", return_shape=ResultShape.ONE_ONE) == "all"
+    with log.open("rb") as file:
+        file.seek(logged_before)
+        written = file.read().decode(errors="replace")
+    assert "IMPORT FOREIGN SCHEMA" in written  # statements were being logged
+    secret = remote.params.password
+    assert secret and secret not in written

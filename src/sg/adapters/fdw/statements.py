@@ -46,6 +46,22 @@ def create_user_mapping(name: str, source: EngineParams) -> sql.Composed:
     )
 
 
+# The user mapping's statement carries the source's password. Superusers (the only roles
+# allowed to) keep it out of the server log; the previous values come back right after.
+QUIET_SETTINGS = {
+    "log_statement": "none",
+    "log_min_error_statement": "panic",
+    "log_min_duration_statement": "-1",
+}
+READ_SETTINGS = sql.SQL(
+    "SELECT n, current_setting(n) FROM unnest(%s::text[]) AS u(n)"
+    " WHERE (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
+)
+SET_LOCALLY = sql.SQL(
+    "SELECT count(set_config(n, v, true)) FROM unnest(%s::text[], %s::text[]) AS u(n, v)"
+)
+
+
 def import_table(table: TableRef, schema: str) -> sql.Composed:
     """Import the foreign table for `table` only into `schema`; collations stay local."""
     return sql.SQL(

@@ -16,6 +16,9 @@ import psycopg
 from psycopg import sql
 
 from sg.adapters.fdw.statements import (
+    QUIET_SETTINGS,
+    READ_SETTINGS,
+    SET_LOCALLY,
     WRAPPER,
     create_server,
     create_user_mapping,
@@ -69,9 +72,9 @@ class FdwTransport:
             )
         name = f"sg_transfer_{uuid.uuid4().hex}"
         names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+        server = create_server(name, server_options(self._route.source_params, self._fetch_size))
+        mapping = create_user_mapping(name, self._route.source_params)
         statements = [
-            create_server(name, server_options(self._route.source_params, self._fetch_size)),
-            create_user_mapping(name, self._route.source_params),
             sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)),
             import_table(table, name),
         ]
@@ -87,6 +90,8 @@ class FdwTransport:
             conn = destination.native_connection()
             try:
                 with conn.cursor() as cursor:
+                    cursor.execute(server)
+                    _quietly(cursor, mapping)
                     for statement in statements:
                         cursor.execute(statement)
                     cursor.execute(_IMPORTED, [name, table.table])
@@ -119,6 +124,17 @@ class FdwTransport:
                 f" address it sees): {error}"
             )
         return error
+
+
+def _quietly(cursor: psycopg.Cursor[Any], statement: sql.Composed) -> None:
+    """Run `statement` with server statement logging off, if this role may turn it off."""
+    cursor.execute(READ_SETTINGS, [list(QUIET_SETTINGS)])
+    previous = {str(name): str(value) for name, value in cursor.fetchall()}
+    if previous:
+        cursor.execute(SET_LOCALLY, [list(previous), [QUIET_SETTINGS[n] for n in previous]])
+    cursor.execute(statement)
+    if previous:
+        cursor.execute(SET_LOCALLY, [list(previous), list(previous.values())])
 
 
 def _first(row: tuple[Any, ...] | None) -> Any:
