@@ -27,6 +27,7 @@ from sg.domain.errors import (
     UndefinedObjectError,
 )
 from sg.domain.model import Change, ChangeKind, ResultShape
+from sg.domain.object_id import ObjectId
 
 __all__ = [
     "AuditTriggerChangeEngine",
@@ -43,6 +44,7 @@ __all__ = [
     "IntegrityViolationError",
     "InvalidIdentifierError",
     "InvalidObjectIdError",
+    "ObjectId",
     "ObjectIdMismatchError",
     "ObjectNotFoundError",
     "PermissionDeniedError",

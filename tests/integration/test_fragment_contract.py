@@ -1,133 +1,17 @@
-"""One contract for the fragment store, registry and codec: the fakes and PostgreSQL alike."""
+"""Fragment-store contract: the in-memory fake and PostgreSQL behave alike."""
 
 from __future__ import annotations
 
-import io
-import operator
-from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
-from psycopg import sql
 
-from sg import PsycopgEngine
-from sg.adapters.postgres.copy_codec import CopyObjectCodec
-from sg.adapters.postgres.fragments import PostgresFragmentStore
-from sg.adapters.postgres.registry import PostgresObjectRegistry
-from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
-from sg.domain.engine_params import EngineParams
 from sg.domain.errors import CorruptDumpError, DuplicateObjectError, TableNotFoundError
-from sg.domain.model import ColumnSpec, ResultShape, TableRef
-from sg.domain.object_id import ObjectId
-from sg.domain.object_record import ObjectRecord
-from sg.ports.codec import ObjectCodec
-from sg.ports.fragments import FragmentStore
-from sg.ports.registry import ObjectRegistry
-from sg.ports.sql import ComposedSql
-from sg.ports.transaction import Transaction
-from tests.unit.object_fakes import (
-    FakeDatabase,
-    FakeFragmentStore,
-    FakeObjectCodec,
-    FakeObjectRegistry,
-    FakeQuals,
-    FakeTransaction,
-    Row,
-)
+from sg.domain.model import ColumnSpec, TableRef
+from tests.integration.contract_harness import KEYED, UNKEYED, Harness, harness
+from tests.unit.object_fakes import Row
 
-Column = tuple[str, str, bool]
-KEYED: list[Column] = [("id", "integer", True), ("v", "text", False)]
-UNKEYED: list[Column] = [("a", "integer", False), ("b", "text", False)]
-
-
-class Harness(Protocol):
-    store: FragmentStore
-    registry: ObjectRegistry
-    codec: ObjectCodec
-    transaction: Transaction
-
-    def create(self, table: TableRef, columns: list[Column], rows: list[Row]) -> None: ...
-
-    def rows(self, table: TableRef) -> list[Row]: ...
-
-    def greater_than(self, column: str) -> ComposedSql: ...
-
-
-class FakeHarness:
-    def __init__(self) -> None:
-        self.db = FakeDatabase()
-        self.store: FragmentStore = FakeFragmentStore(self.db)
-        self.registry: ObjectRegistry = FakeObjectRegistry(self.db)
-        self.codec: ObjectCodec = FakeObjectCodec(self.db)
-        self.transaction: Transaction = FakeTransaction(self.db)
-
-    def create(self, table: TableRef, columns: list[Column], rows: list[Row]) -> None:
-        specs = [ColumnSpec(i, n, t, k) for i, (n, t, k) in enumerate(columns, start=1)]
-        self.db.add_table(table, specs, rows)
-
-    def rows(self, table: TableRef) -> list[Row]:
-        return sorted(self.db.tables[table].rows, key=repr)
-
-    def greater_than(self, column: str) -> ComposedSql:
-        return FakeQuals(column, ">", operator.gt)
-
-
-class PostgresHarness:
-    def __init__(self, runner: PsycopgSqlRunner) -> None:
-        self.runner = runner
-        self.store: FragmentStore = PostgresFragmentStore(runner)
-        self.registry: ObjectRegistry = PostgresObjectRegistry(runner)
-        self.codec: ObjectCodec = CopyObjectCodec(runner, chunk_bytes=64)
-        self.transaction: Transaction = runner
-
-    def create(self, table: TableRef, columns: list[Column], rows: list[Row]) -> None:
-        keys = [sql.Identifier(n) for n, _, k in columns if k]
-        parts = [sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t, _ in columns]
-        if keys:
-            parts.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(keys)))
-        self.runner.run(
-            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)),
-            None,
-            ResultShape.NONE,
-        )
-        self.runner.run(
-            sql.SQL("CREATE TABLE {} ({})").format(
-                sql.Identifier(*table), sql.SQL(", ").join(parts)
-            ),
-            None,
-            ResultShape.NONE,
-        )
-        if rows:
-            insert = sql.SQL("INSERT INTO {} VALUES ({})").format(
-                sql.Identifier(*table), sql.SQL(", ").join(sql.Placeholder() * len(columns))
-            )
-            self.runner.run_batch(insert, rows, None)
-
-    def rows(self, table: TableRef) -> list[Row]:
-        found = self.runner.run(
-            sql.SQL("SELECT * FROM {}").format(sql.Identifier(*table)), None, ResultShape.MANY_MANY
-        )
-        return sorted((tuple(r) for r in found), key=repr)
-
-    def greater_than(self, column: str) -> ComposedSql:
-        return sql.SQL("{} > %s").format(sql.Identifier(column))
-
-
-@pytest.fixture(params=["fake", "postgres"])
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    if request.param == "fake":
-        yield FakeHarness()
-        return
-    params: dict[str, str] = request.getfixturevalue("db_params")
-    with PsycopgEngine(params, "contract-init") as engine:
-        engine.initialize()
-    runner = PsycopgSqlRunner(EngineParams.from_mapping(params), "contract")
-    try:
-        yield PostgresHarness(runner)
-    finally:
-        runner.rollback()
-        runner.close()
-
+__all__ = ["harness"]  # the parametrized fixture every test here runs with
 
 T = TableRef("public", "t")
 U = TableRef("public", "u")
@@ -186,11 +70,15 @@ def test_apply_equals_applying_one_fragment_at_a_time(harness: Harness) -> None:
                    [(5, None, False), (1, "A", True), (6, "f", True)])  # fmt: skip
     frags = [TableRef("public", f) for f in ["f0", "f1", "f2"]]
     harness.create(U, KEYED, [(3, "old"), (7, "kept")])
-    harness.store.apply(frags, U, None, None)
+    harness.store.apply(frags, U, None, None, None)
     assert harness.rows(U) == [(1, "A"), (2, "B"), (3, "c"), (6, "f"), (7, "kept")]
     target = TableRef("public", "filtered")
     harness.create(target, KEYED, [(1, "gone"), (9, "kept")])
-    harness.store.apply(frags, target, harness.greater_than("id"), (2,))
+    harness.store.apply(frags, target, None, harness.greater_than("id"), (2,))
+    unkeyed = TableRef("public", "unkeyed")
+    harness.create(unkeyed, [("id", "integer", False), ("v", "text", False)], [(1, "gone")])
+    harness.store.apply(frags, unkeyed, ["id"], None, None)
+    assert harness.rows(unkeyed) == harness.rows(U)[:-1]
     assert harness.rows(target) == [(3, "c"), (6, "f"), (9, "kept")]
 
 
@@ -202,7 +90,7 @@ def test_apply_unkeyed_keeps_multiplicity(harness: Harness) -> None:
                    [(1, None, False), (1, None, True), (1, None, True), (1, None, True),
                     (2, "x", False), (3, None, True)])  # fmt: skip
     harness.create(U, UNKEYED, [(2, "x"), (2, "x"), (4, "w")])
-    harness.store.apply([TableRef("public", "f0"), TableRef("public", "f1")], U, None, None)
+    harness.store.apply([TableRef("public", "f0"), TableRef("public", "f1")], U, None, None, None)
     assert harness.rows(U) == [(1, None)] * 3 + [(3, None), (4, "w")]
 
 
@@ -230,50 +118,3 @@ def test_create_table_takes_only_plain_type_names(harness: Harness) -> None:
     with pytest.raises(CorruptDumpError):
         harness.store.create_table(T, [ColumnSpec(1, "id", "int); DROP TABLE u; --", False)], True)
     assert harness.store.missing([T, U]) == [T]
-
-
-def test_registry(harness: Harness) -> None:
-    ids = [ObjectId("o" + c * 62) for c in "b1a"]
-    columns = (ColumnSpec(1, "id", "integer", True), ColumnSpec(2, "sg_ud_flag", "boolean", False))
-    for object_id in ids:
-        harness.registry.lock(object_id)
-        harness.registry.add(ObjectRecord(object_id, columns, 3, 1, 8192))
-    assert harness.registry.ids() == sorted(ids)
-    record = harness.registry.get(ids[0])
-    assert record is not None
-    assert (record.columns, record.rows, record.size_bytes) == (columns, 4, 8192)
-    assert harness.registry.get(ObjectId("o" + "c" * 62)) is None
-    with pytest.raises(DuplicateObjectError):
-        harness.registry.add(ObjectRecord(ids[0], columns, 0, 0, 0))
-
-
-def test_codec_round_trip_proves_the_digest_from_the_stream(harness: Harness) -> None:
-    harness.create(T, KEYED, [(i, f"value {i}" if i % 3 else None) for i in range(40, 0, -1)])
-    obj = TableRef("public", "obj")
-    info = harness.store.create_snapshot(obj, T)
-    stream = io.BytesIO()
-    assert harness.codec.write_body(obj, info.columns, stream) == 40
-    stream.seek(0)
-    reader = harness.codec.open_body(stream)
-    harness.store.create_table(U, info.columns, with_key=False)
-    loaded = reader.load_into(U, info.columns)
-    assert loaded.rows == 40
-    assert loaded.digest == harness.store.content_digest(obj).digest
-    assert harness.rows(U) == harness.rows(obj)
-
-
-def test_codec_refuses_bad_bodies(harness: Harness) -> None:
-    harness.create(T, KEYED, [(1, "a"), (2, "b")])
-    obj = TableRef("public", "obj")
-    info = harness.store.create_snapshot(obj, T)
-    stream = io.BytesIO()
-    harness.codec.write_body(obj, info.columns, stream)
-    body = stream.getvalue()
-    with pytest.raises(CorruptDumpError):
-        harness.codec.open_body(io.BytesIO(b"garbage" * 5))
-    with pytest.raises(CorruptDumpError):
-        harness.codec.open_body(io.BytesIO(body[:5]))
-    reader = harness.codec.open_body(io.BytesIO(body[:-3]))
-    harness.store.create_table(U, info.columns, with_key=False)
-    with pytest.raises(CorruptDumpError):
-        reader.load_into(U, info.columns)

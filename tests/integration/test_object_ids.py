@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from sg import PostgresEngine
+import pytest
+
+from sg import EngineNotInitializedError, PostgresEngine
 from tests.integration.conftest import EngineFactory
 from tests.integration.object_helpers import ready
 from tests.support.servers import TestServer
@@ -104,3 +106,12 @@ def test_concurrent_creators_of_one_object_share_it(make_engine: EngineFactory) 
     finally:
         second.rollback()
         second.close()
+
+
+def test_an_engine_without_sg_schemas_says_so(make_engine: EngineFactory) -> None:
+    engine = make_engine(PostgresEngine)
+    engine.run_sql("CREATE TABLE t (id int PRIMARY KEY)")
+    with pytest.raises(EngineNotInitializedError, match="initialize"):
+        engine.snapshot_table("public", "t")
+    with pytest.raises(EngineNotInitializedError, match="initialize"):
+        engine.list_objects()

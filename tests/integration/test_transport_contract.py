@@ -26,14 +26,8 @@ from sg.ports.transport import ObjectTransport, TransferRoute
 from tests.integration.conftest import EngineFactory
 from tests.integration.transfer_helpers import exception_texts, fdw_leftovers, transfer_sessions
 from tests.support.servers import TestServer
-from tests.unit.object_fakes import (
-    FakeDatabase,
-    FakeFragmentStore,
-    FakeObjectCodec,
-    FakeObjectRegistry,
-    FakeTransaction,
-    Row,
-)
+from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
+from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
 from tests.unit.transfer_fakes import FakeTransport
 
 Column = tuple[str, str, bool]

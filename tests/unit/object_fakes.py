@@ -1,4 +1,4 @@
-"""In-memory fakes of the fragment, registry, codec and transaction ports."""
+"""In-memory fakes of the fragment-store and transaction ports, over one fake database."""
 
 from __future__ import annotations
 
@@ -8,25 +8,22 @@ import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
 from sg.adapters.postgres.type_names import check_type_name
 from sg.domain.column_schema import FLAG_COLUMN, with_flag
-from sg.domain.content_digest import BlockDigest, digest_of_images
+from sg.domain.content_digest import digest_of_images
 from sg.domain.errors import (
-    CorruptDumpError,
     DuplicateObjectError,
     InvalidIdentifierError,
     TableNotFoundError,
 )
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import ObjectId
-from sg.domain.object_record import ContentDigest, FragmentInfo, LoadedBody, ObjectRecord
+from sg.domain.object_record import ContentDigest, FragmentInfo, ObjectRecord
 from sg.ports.sql import ComposedSql
 
 Row = tuple[Any, ...]
-FAKE_SIGNATURE = b"FAKEBODY"
-TRAILER = b"\xff\xff\xff\xff"
 
 
 @dataclass
@@ -175,14 +172,19 @@ class FakeFragmentStore:
         self,
         fragments: Sequence[TableRef],
         target: TableRef,
+        key: Sequence[str] | None,
         extra_quals: ComposedSql | None,
         extra_qual_args: Sequence[Any] | None,
     ) -> None:
         """Per fragment: delete the keys it mentions, insert its upserts that pass quals."""
         dest = self.db.table(target)
         rows = list(dest.rows)
-        key_of, _ = _key_function(dest.columns)
         names = [c.name for c in dest.columns]
+        if key is not None:
+            columns = [c._replace(is_pk=c.name in key) for c in dest.columns]
+            key_of, _ = _key_function(columns)
+        else:
+            key_of, _ = _key_function(dest.columns)
         for ref in fragments:
             fragment = self.db.table(ref)
             mentioned = [key_of(row[:-1]) for row in fragment.rows]
@@ -227,78 +229,3 @@ def _passes(
     if not isinstance(quals, FakeQuals) or not args:
         raise NotImplementedError("the fake store understands FakeQuals with one argument only")
     return quals.test(row[names.index(quals.column)], args[0])
-
-
-class FakeObjectRegistry:
-    """Registry rows in `FakeDatabase`."""
-
-    def __init__(self, db: FakeDatabase) -> None:
-        self.db = db
-
-    def get(self, object_id: ObjectId) -> ObjectRecord | None:
-        """The record, or None."""
-        self.db.operations += 1
-        return self.db.registry.get(object_id)
-
-    def add(self, record: ObjectRecord) -> None:
-        """Register; `DuplicateObjectError` if registered already."""
-        self.db.operations += 1
-        if record.object_id in self.db.registry:
-            raise DuplicateObjectError(f"object {record.object_id} is registered already")
-        self.db.registry[record.object_id] = record
-
-    def ids(self) -> list[ObjectId]:
-        """Sorted ids."""
-        return sorted(self.db.registry)
-
-    def lock(self, object_id: ObjectId) -> None:
-        """Record the lock."""
-        self.db.locked.append(object_id)
-
-
-class FakeObjectCodec:
-    """Bodies: a signature, then each row's image, then a trailer (the COPY shape)."""
-
-    def __init__(self, db: FakeDatabase) -> None:
-        self.db = db
-
-    def write_body(self, table: TableRef, columns: Sequence[ColumnSpec], stream: IO[bytes]) -> int:
-        """Write rows in stored order."""
-        rows = self.db.table(table).rows
-        stream.write(FAKE_SIGNATURE)
-        for row in rows:
-            stream.write(image(row))
-        stream.write(TRAILER)
-        return len(rows)
-
-    def open_body(self, stream: IO[bytes]) -> FakeBodyReader:
-        """Check the signature without touching the database."""
-        if stream.read(len(FAKE_SIGNATURE)) != FAKE_SIGNATURE:
-            raise CorruptDumpError("not a fake body")
-        return FakeBodyReader(self.db, stream)
-
-
-class FakeBodyReader:
-    """Reads images until the trailer; the digest holds if they came in sorted order."""
-
-    def __init__(self, db: FakeDatabase, stream: IO[bytes]) -> None:
-        self.db = db
-        self.stream = stream
-
-    def load_into(self, table: TableRef, columns: Sequence[ColumnSpec]) -> LoadedBody:
-        """Append the body's rows to `table`."""
-        dest = self.db.table(table)
-        digest = BlockDigest()
-        while (prefix := self.stream.read(4)) != TRAILER:
-            if len(prefix) < 4:
-                raise CorruptDumpError("fake body truncated")
-            payload = self.stream.read(struct.unpack(">I", prefix)[0])
-            try:
-                row = tuple(json.loads(payload))
-            except ValueError as exc:
-                raise CorruptDumpError(f"fake body row unreadable: {exc}") from None
-            if len(row) != len(columns) or image(row) != prefix + payload:
-                raise CorruptDumpError("fake body row does not fit the columns")
-            dest.rows.append(row)
-            digest.update(prefix + payload)
-        return LoadedBody(len(dest.rows), digest.digest())

@@ -20,11 +20,10 @@ from sg.domain.errors import (
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.objects import ObjectService, object_table
+from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
 from tests.unit.object_fakes import (
     FakeDatabase,
     FakeFragmentStore,
-    FakeObjectCodec,
-    FakeObjectRegistry,
     FakeQuals,
     FakeTransaction,
     Row,
@@ -121,6 +120,17 @@ def test_apply_rebuilds_in_order(world: World) -> None:
     world.table(TableRef("public", "t2"), [])
     world.service.apply([object_table(base), object_table(patch)], TableRef("public", "t2"))
     assert world.rows(TableRef("public", "t2")) == world.rows(T)
+
+
+def test_apply_uses_the_key_objects_were_stored_with(world: World) -> None:
+    world.table(T, [(1, "a"), (2, "b")])
+    base = world.service.snapshot(T)
+    world.db.tables[T].rows = [(1, "A")]
+    patch = world.service.store_object(T, [(1,)], [(2,)])
+    unkeyed = TableRef("public", "t2")
+    world.table(unkeyed, [], [c._replace(is_pk=False) for c in COLUMNS])
+    world.service.apply([object_table(base), object_table(patch)], unkeyed)
+    assert world.rows(unkeyed) == [(1, "A")]
 
 
 def test_apply_filters_inserted_rows_only(world: World) -> None:
@@ -233,3 +243,15 @@ def test_a_bad_header_is_refused_before_touching_the_database(world: World, cut:
         world.service.load(TableRef("public", "copy"), io.BytesIO(data[:cut]))
     assert world.db.operations == before
     assert world.tx.rollbacks == 0
+
+
+def test_only_fragments_load_as_objects(world: World) -> None:
+    world.table(T, [(1, "a")])
+    data = world.dump(T)  # a plain table: no flag column
+    object_id = read_header(io.BytesIO(data)).object_id
+    before = world.db.operations
+    with pytest.raises(CorruptDumpError, match="not a fragment"):
+        world.service.load(object_table(object_id), io.BytesIO(data))
+    assert world.db.operations == before
+    world.service.load(TableRef("public", "copy"), io.BytesIO(data))
+    assert world.db.tables[TableRef("public", "copy")].columns[0].is_pk  # key restored

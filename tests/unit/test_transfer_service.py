@@ -17,14 +17,8 @@ from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ContentDigest
 from sg.domain.objects import ObjectService, object_table
 from sg.domain.transfer import ObjectTransfer
-from tests.unit.object_fakes import (
-    FakeDatabase,
-    FakeFragmentStore,
-    FakeObjectCodec,
-    FakeObjectRegistry,
-    FakeTransaction,
-    Row,
-)
+from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
+from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
 from tests.unit.transfer_fakes import (
     FakeTransport,
     FakeUnitOfWork,

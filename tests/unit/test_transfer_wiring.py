@@ -25,14 +25,9 @@ from sg.ports.progress import SilentProgress
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.transport import ObjectTransport, TransferRoute
+from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
 from tests.unit.fakes import FakeSqlRunner
-from tests.unit.object_fakes import (
-    FakeDatabase,
-    FakeFragmentStore,
-    FakeObjectCodec,
-    FakeObjectRegistry,
-    FakeTransaction,
-)
+from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction
 from tests.unit.transfer_fakes import FakeTransport, RecordingProgress
 
 SECRET = "hunter2-transfer-secret"

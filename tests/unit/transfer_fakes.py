@@ -13,7 +13,8 @@ from sg.domain.object_id import ObjectId
 from sg.domain.object_record import LoadedBody, ObjectRecord
 from sg.domain.objects import object_table
 from sg.ports.transport import RowsMoved
-from tests.unit.object_fakes import FakeDatabase, FakeObjectRegistry, Row, image
+from tests.unit.codec_fakes import FakeObjectRegistry
+from tests.unit.object_fakes import FakeDatabase, Row, image
 
 
 @dataclass

@@ -15,6 +15,8 @@ from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
 from sg.app.transfer_settings import transport_kind
+from sg.domain.objects import ObjectService
+from sg.domain.transfer import ObjectTransfer
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.catalog import Catalog
 from sg.ports.codec import ObjectCodec
@@ -43,6 +45,7 @@ class Container(containers.DeclarativeContainer):
     fragment_store: providers.Factory[FragmentStore] = providers.Factory(PostgresFragmentStore)
     object_registry: providers.Factory[ObjectRegistry] = providers.Factory(PostgresObjectRegistry)
     object_codec: providers.Factory[ObjectCodec] = providers.Factory(CopyObjectCodec)
+    object_service: providers.Factory[ObjectService] = providers.Factory(ObjectService)
     # Called with a `TransferRoute`; `SG_TRANSPORT` picks the adapter at each call.
     object_transport: providers.Provider[ObjectTransport] = providers.Selector(
         transport_kind,
@@ -50,6 +53,7 @@ class Container(containers.DeclarativeContainer):
         fdw=providers.Factory(FdwTransport),
     )
     transfer_progress: providers.Factory[TransferProgress] = providers.Factory(SilentProgress)
+    object_transfer: providers.Factory[ObjectTransfer] = providers.Factory(ObjectTransfer)
 
 
 container = Container()

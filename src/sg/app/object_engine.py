@@ -20,7 +20,7 @@ class PostgresEngine(AuditTriggerChangeEngine):
     @cached_property
     def objects(self) -> ObjectService:
         """The object service on this engine's connection, built from the container."""
-        return ObjectService(
+        return self._container.object_service(
             store=self._container.fragment_store(self._sql),
             registry=self._container.object_registry(self._sql),
             codec=self._container.object_codec(self._sql),

@@ -10,7 +10,6 @@ from sg.adapters.postgres.session_state import is_between_transactions
 from sg.app.container import Container
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import EngineConnectionError, RemoteEngineError, SgError
-from sg.domain.transfer import ObjectTransfer
 from sg.ports.progress import TransferProgress
 from sg.ports.sql import SqlRunner
 from sg.ports.transport import TransferRoute
@@ -58,7 +57,7 @@ def _transfer(
     verify: bool,
 ) -> list[str]:
     route = TransferRoute(source.runner, source.params, destination.runner, destination.params)
-    service = ObjectTransfer(
+    service = container.object_transfer(
         source=container.object_registry(source.runner),
         destination=container.object_registry(destination.runner),
         destination_store=container.fragment_store(destination.runner),

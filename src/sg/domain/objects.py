@@ -87,7 +87,8 @@ class ObjectService:
         """Apply fragments to `target` in order, all or nothing."""
         self._require([*fragments, target])
         if fragments:
-            self._store.apply(fragments, target, extra_quals, extra_qual_args)
+            key = self._fragment_key(fragments)
+            self._store.apply(fragments, target, key, extra_quals, extra_qual_args)
 
     def list_objects(self) -> list[ObjectId]:
         """Ids of every registered object, sorted."""
@@ -110,16 +111,22 @@ class ObjectService:
         loaded into `sg_meta` under that id. On any failure nothing is left behind."""
         header = read_header(stream)
         body = self._codec.open_body(stream)
+        # A fragment may hold a delete marker and upserts for one key: no key constraint.
+        fragment = header.columns[-1].name == FLAG_COLUMN
+        register = table == object_table(header.object_id)
+        if register and not fragment:
+            raise CorruptDumpError(
+                f"the dump of {header.object_id} is not a fragment (no {FLAG_COLUMN} column);"
+                " load it outside sg_meta"
+            )
         with self._tx.savepoint():
             if not self._store.missing([table]):
                 raise DuplicateObjectError(
                     f"table {table} already exists; load_object creates its table", "42P07"
                 )
-            # A fragment may hold a delete marker and upserts for one key: no key constraint.
-            fragment = header.columns[-1].name == FLAG_COLUMN
             self._store.create_table(table, header.columns, with_key=not fragment)
             self._verify(table, header, body.load_into(table, header.columns))
-            if table == object_table(header.object_id):
+            if register:
                 self._register_loaded(table, header)
         return header
 
@@ -137,11 +144,6 @@ class ObjectService:
         return object_id
 
     def _register_loaded(self, table: TableRef, header: DumpHeader) -> None:
-        if not header.columns or header.columns[-1].name != FLAG_COLUMN:
-            raise CorruptDumpError(
-                f"the dump of {header.object_id} is not a fragment (no {FLAG_COLUMN} column);"
-                " load it outside sg_meta"
-            )
         self._registry.lock(header.object_id)
         upserted, deleted = self._store.flag_counts(table)
         size = self._store.table_size(table)
@@ -174,6 +176,15 @@ class ObjectService:
         columns = self._store.columns(table)
         content = self._store.content_digest(table)
         return DumpHeader(ObjectId.derive(columns, content.digest), tuple(columns), content.rows)
+
+    def _fragment_key(self, fragments: Sequence[TableRef]) -> list[str] | None:
+        """The key the first registered object among `fragments` was stored with."""
+        for fragment in fragments:
+            object_id = object_id_of(fragment)
+            record = self._registry.get(object_id) if object_id is not None else None
+            if record is not None:
+                return [c.name for c in record.columns if c.is_pk]
+        return None
 
     def _require(self, tables: Sequence[TableRef]) -> None:
         for table in self._store.missing(tables):

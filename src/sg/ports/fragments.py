@@ -79,9 +79,14 @@ class FragmentStore(Protocol):
         self,
         fragments: Sequence[TableRef],
         target: TableRef,
+        key: Sequence[str] | None,
         extra_quals: ComposedSql | None,
         extra_qual_args: Sequence[Any] | None,
     ) -> None:
         """Apply fragments in order: per fragment, delete every key it mentions from `target`,
-        then insert its upsert rows that pass `extra_quals`; fails whole or not at all."""
+        then insert its upsert rows that pass `extra_quals`; fails whole or not at all.
+
+        `key` names the fragments' key columns (`[]`: the whole row); None means the
+        target's primary key, or the whole row when it has none.
+        """
         ...

@@ -38,9 +38,10 @@ from sg.domain.model import ColumnSpec, ResultShape, TableRef
 from sg.domain.object_record import LoadedBody
 from sg.ports.transport import RowsMoved, TransferRoute
 
-# Rows per round trip of the foreign scan, measured on 1M rows (the transfer benchmark's
-# --fetch-sizes): 1k-20k rows per fetch are equally fast within noise; the default 100
-# and 50k+ are slower (larger batches stall the pipeline and grow both backends' memory).
+# Rows per round trip of the foreign scan. On loopback (the transfer benchmark's
+# --fetch-sizes, 1M rows) 100-20k rows per fetch were equal within noise and 50k slower
+# (large batches stall the pipeline and grow both backends' memory); over a real network
+# every round trip costs latency, so take a value high in the flat range.
 FETCH_SIZE = 10_000
 _IMPORTED = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"

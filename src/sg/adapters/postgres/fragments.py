@@ -150,16 +150,18 @@ class PostgresFragmentStore:
         self,
         fragments: Sequence[TableRef],
         target: TableRef,
+        key: Sequence[str] | None,
         extra_quals: ComposedSql | None,
         extra_qual_args: Sequence[Any] | None,
     ) -> None:
         """Apply fragments in order with one DELETE and one INSERT, all or nothing."""
         columns = [c for c in image_columns(self._sql, fragments[0]) if c.spec.name != FLAG_COLUMN]
-        target_key = [c.spec.name for c in image_columns(self._sql, target) if c.spec.is_pk]
-        unknown = [name for name in target_key if name not in {c.spec.name for c in columns}]
+        if key is None:
+            key = [c.spec.name for c in image_columns(self._sql, target) if c.spec.is_pk]
+        unknown = [name for name in key if name not in {c.spec.name for c in columns}]
         if unknown:
-            raise UndefinedObjectError(f"fragments of {target} lack its key column(s) {unknown}")
-        shape = KeyShape.of(columns, target_key or None)
+            raise UndefinedObjectError(f"the fragments lack the key column(s) {unknown}")
+        shape = KeyShape.of(columns, key)
         quals = self._bind(extra_quals, extra_qual_args)
         with self._sql.savepoint():
             if self._sql.run(
@@ -178,8 +180,8 @@ class PostgresFragmentStore:
         query = as_query(quals)
         if not args:
             return query
-        cursor = psycopg.ClientCursor(self._sql.native_connection())
-        return sql.SQL(cursor.mogrify(query, list(args)))
+        with psycopg.ClientCursor(self._sql.native_connection()) as cursor:
+            return sql.SQL(cursor.mogrify(query, list(args)))
 
     def _source_columns(self, source: TableRef) -> list[ImageColumn]:
         columns = image_columns(self._sql, source)

@@ -19,15 +19,12 @@ class KeyShape:
 
     @classmethod
     def of(cls, columns: Sequence[ImageColumn], key_names: Sequence[str] | None = None) -> KeyShape:
-        """The primary key (`key_names`, else the columns' key flags), else the whole row."""
-        names = (
-            list(key_names)
-            if key_names is not None
-            else [c.spec.name for c in columns if c.spec.is_pk]
-        )
-        if names:
+        """The key columns named (default: the columns' key flags); none means the whole row."""
+        if key_names is None:
+            key_names = [c.spec.name for c in columns if c.spec.is_pk]
+        if key_names:
             by_name = {c.spec.name: c for c in columns}
-            return cls(tuple(by_name[n] for n in names), whole_row=False)
+            return cls(tuple(by_name[n] for n in key_names), whole_row=False)
         return cls(tuple(columns), whole_row=True)
 
     @property

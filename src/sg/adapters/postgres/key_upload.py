@@ -43,6 +43,11 @@ def uploaded_keys(
         ResultShape.NONE,
     )
     _copy_in(runner, name, shape, keys)
+    # With row counts known, a few keys look up the source through its primary key index
+    # instead of scanning it whole.
+    runner.run(
+        sql.SQL("ANALYZE {}").format(sql.Identifier("pg_temp", name)), None, ResultShape.NONE
+    )
     yield name
     runner.run(
         sql.SQL("DROP TABLE {}").format(sql.Identifier("pg_temp", name)), None, ResultShape.NONE

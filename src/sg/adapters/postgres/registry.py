@@ -8,7 +8,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from sg.domain.column_schema import columns_from_json, schema_json
-from sg.domain.errors import DuplicateObjectError
+from sg.domain.errors import DuplicateObjectError, EngineNotInitializedError, UndefinedObjectError
 from sg.domain.model import ResultShape
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
@@ -33,9 +33,17 @@ class PostgresObjectRegistry:
     def __init__(self, runner: SqlRunner) -> None:
         self._sql = runner
 
+    def _run(self, statement: str, arguments: list[Any] | None, shape: ResultShape) -> Any:
+        try:
+            return self._sql.run(statement, arguments, shape)
+        except UndefinedObjectError as exc:  # sg_meta.objects itself is missing
+            raise EngineNotInitializedError(
+                f"the engine's database lacks sg's object registry; run initialize() ({exc})"
+            ) from exc
+
     def get(self, object_id: ObjectId) -> ObjectRecord | None:
         """The record of `object_id`, or None when it is not registered."""
-        row: tuple[Any, ...] | None = self._sql.run(_GET, [str(object_id)], ResultShape.ONE_MANY)
+        row: tuple[Any, ...] | None = self._run(_GET, [str(object_id)], ResultShape.ONE_MANY)
         if row is None:
             return None
         columns, upserted, deleted, size, created = row
@@ -50,7 +58,7 @@ class PostgresObjectRegistry:
 
     def add(self, record: ObjectRecord) -> None:
         """Register an object; `DuplicateObjectError` if its id is registered already."""
-        added = self._sql.run(
+        added = self._run(
             _ADD,
             [
                 str(record.object_id),
@@ -66,7 +74,7 @@ class PostgresObjectRegistry:
 
     def ids(self) -> list[ObjectId]:
         """Every registered id, sorted."""
-        return [ObjectId(value) for value in self._sql.run(_IDS, None, ResultShape.MANY_ONE)]
+        return [ObjectId(value) for value in self._run(_IDS, None, ResultShape.MANY_ONE)]
 
     def lock(self, object_id: ObjectId) -> None:
         """Serialize everyone creating `object_id` until the transaction ends."""

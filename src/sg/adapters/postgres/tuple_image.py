@@ -14,7 +14,7 @@ from typing import NamedTuple
 from psycopg import sql
 
 from sg.domain.content_digest import BLOCK_BYTES
-from sg.domain.errors import TableNotFoundError
+from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, UndefinedObjectError
 from sg.domain.model import ColumnSpec, ResultShape, TableRef
 from sg.domain.object_record import ContentDigest
 from sg.ports.sql import SqlRunner
@@ -37,7 +37,7 @@ _COLUMNS = sql.SQL(
     )
     SELECT c.attnum, c.attname, sg_meta.qualified_type(c.atttypid, c.atttypmod),
         coalesce(c.attnum = ANY(i.indkey), false),
-        CASE WHEN r.oid < 16384 THEN p.proname END,
+        CASE WHEN r.oid < 16384 THEN p.proname END,  -- FirstNormalObjectId: built-ins
         e.typtype IN ('e', 'r', 'm', 'c') OR EXISTS (
             SELECT 1 FROM pg_catalog.pg_opclass oc
             JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
@@ -63,9 +63,14 @@ class ImageColumn(NamedTuple):
 
 def image_columns(runner: SqlRunner, table: TableRef) -> list[ImageColumn]:
     """The table's columns in order; `TableNotFoundError` when it does not exist."""
-    rows = runner.run(
-        _COLUMNS, {"schema": table.schema, "table": table.table}, ResultShape.MANY_MANY
-    )
+    try:
+        rows = runner.run(
+            _COLUMNS, {"schema": table.schema, "table": table.table}, ResultShape.MANY_MANY
+        )
+    except UndefinedObjectError as exc:  # only sg_meta.qualified_type can be missing here
+        raise EngineNotInitializedError(
+            f"the engine's database lacks sg's schemas; run initialize() first ({exc})"
+        ) from exc
     if not rows:
         raise TableNotFoundError.named(*table)
     return [
