@@ -4,12 +4,15 @@ Provisions two throwaway local clusters A and B, stores an object of `--rows` ro
 then times, per direction and interleaved `--repeat` times (median reported):
 
 - pipe: `COPY ... TO STDOUT (FORMAT binary)` on the source streamed message by message
-  into `COPY ... FROM STDIN (FORMAT binary)` on the destination (no verification);
-- each transport through `upload_objects` / `download_objects`, verification on (default).
+  into `COPY ... FROM STDIN (FORMAT binary)` on the destination (no verification), and
+  the same pipe gathering messages into 256 KiB writes, for reference;
+- each transport through `download_objects`, verification on (the default), and
+  postgres_fdw once more with it off, to show what the destination's digest costs.
 
-`vs pipe` is throughput relative to the pipe (above 1.0 = faster). Peak client memory is
-the largest rise of this process's resident set during one transfer; it is also measured
-on an object a tenth the size, to show it does not grow with the object.
+`vs pipe` is throughput relative to the plain pipe (above 1.0 = faster). Peak client
+memory is the largest rise of the resident set during one transfer, run in a fresh
+process; it is also measured on an object a tenth the size, to show that it does not
+grow with the object.
 Usage: .venv/bin/python benchmarks/bench_transfer.py [--rows N] [--repeat K] [--fetch-sizes]
 """
 
@@ -154,12 +157,12 @@ def _connect(engine: PostgresEngine) -> Any:
     return make_conn(p.host, p.port, p.user, p.password, p.dbname)
 
 
-def transfer(kind: str) -> Method:
+def transfer(kind: str, verify: bool = True) -> Method:
     """A measurement that moves the object with the transport `kind`."""
 
     def run(source: PostgresEngine, destination: PostgresEngine, object_id: str) -> None:
         os.environ["SG_TRANSPORT"] = kind
-        moved = destination.download_objects([object_id], source)
+        moved = destination.download_objects([object_id], source, verify=verify)
         assert moved == [object_id], moved
 
     return run
@@ -183,6 +186,7 @@ def methods() -> dict[str, Method]:
         "pipe, 256 KiB writes": lambda s, d, o: pipe(s, d, o, chunk=CHUNK_BYTES),
         "copy (default)": transfer("copy"),
         "fdw": transfer("fdw"),
+        "fdw, verify off": transfer("fdw", verify=False),
     }
 
 
