@@ -39,9 +39,9 @@ from sg.domain.object_record import LoadedBody
 from sg.ports.transport import RowsMoved, TransferRoute
 
 # Rows per round trip of the foreign scan. On loopback (the transfer benchmark's
-# --fetch-sizes, 1M rows) 100-20k rows per fetch were equal within noise and 50k slower
-# (large batches stall the pipeline and grow both backends' memory); over a real network
-# every round trip costs latency, so take a value high in the flat range.
+# --fetch-sizes, 1M rows, several runs) 100 to 100k rows per fetch timed the same within
+# noise; over a real network each round trip costs latency, while a batch costs memory
+# on both servers. 10k keeps round trips few and batches a few MiB.
 FETCH_SIZE = 10_000
 _IMPORTED = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
