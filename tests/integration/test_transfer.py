@@ -132,7 +132,7 @@ def test_ids_are_checked_before_anything_moves(
 
 
 def test_rows_that_do_not_hash_to_their_id_leave_nothing(
-    kind: str, local: PostgresEngine, remote: PostgresEngine
+    kind: str, local: PostgresEngine, remote: PostgresEngine, remote_server: TestServer
 ) -> None:
     kept = snapshot(local, "good", 5)
     damaged = snapshot(local, "t", 5, start=100)
@@ -144,6 +144,7 @@ def test_rows_that_do_not_hash_to_their_id_leave_nothing(
     local.commit()
     with pytest.raises(ObjectIdMismatchError, match=damaged):
         local.upload_objects([kept, damaged], remote)
+    assert idle_without_locks(remote, remote_server)
     assert remote.list_objects() == [kept]
     assert not relation_exists(remote, "sg_meta", damaged)
     assert fdw_leftovers(remote) == []
