@@ -23,6 +23,7 @@ from sg.domain.errors import (
     TableNotFoundError,
     TableNotTrackedError,
     TransactionConflictError,
+    TransportUnavailableError,
     UndefinedObjectError,
 )
 from sg.domain.model import Change, ChangeKind, ResultShape
@@ -57,6 +58,7 @@ __all__ = [
     "TableNotFoundError",
     "TableNotTrackedError",
     "TransactionConflictError",
+    "TransportUnavailableError",
     "UndefinedObjectError",
     "container",
     "make_conn",

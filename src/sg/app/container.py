@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from sg.adapters.fdw.transport import FdwTransport
 from sg.adapters.postgres.admin import PostgresDatabaseAdmin
 from sg.adapters.postgres.capture import PostgresChangeCapture
 from sg.adapters.postgres.catalog import PostgresCatalog
 from sg.adapters.postgres.copy_codec import CopyObjectCodec
+from sg.adapters.postgres.copy_transport import CopyStreamTransport
 from sg.adapters.postgres.fragments import PostgresFragmentStore
 from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.app.transfer_settings import transport_kind
 from sg.domain.changes import ChangeTracking
 from sg.domain.commits import ChangeCommitter
 from sg.domain.objects import ObjectService
+from sg.domain.transfer import ObjectTransfer
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.capture import ChangeCapture
 from sg.ports.catalog import Catalog
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
+from sg.ports.progress import SilentProgress, TransferProgress
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.sql_dump import TableSqlDumper
+from sg.ports.transport import ObjectTransport
 
 
 class Container(containers.DeclarativeContainer):
@@ -47,6 +53,14 @@ class Container(containers.DeclarativeContainer):
     change_capture: providers.Factory[ChangeCapture] = providers.Factory(PostgresChangeCapture)
     change_tracking: providers.Factory[ChangeTracking] = providers.Factory(ChangeTracking)
     change_committer: providers.Factory[ChangeCommitter] = providers.Factory(ChangeCommitter)
+    # Called with a `TransferRoute`; `SG_TRANSPORT` picks the adapter at each call.
+    object_transport: providers.Provider[ObjectTransport] = providers.Selector(
+        transport_kind,
+        copy=providers.Factory(CopyStreamTransport),
+        fdw=providers.Factory(FdwTransport),
+    )
+    transfer_progress: providers.Factory[TransferProgress] = providers.Factory(SilentProgress)
+    object_transfer: providers.Factory[ObjectTransfer] = providers.Factory(ObjectTransfer)
 
 
 container = Container()

@@ -7,10 +7,12 @@ from functools import cached_property
 from typing import IO, Any
 
 from sg.app.change_engine import AuditTriggerChangeEngine
+from sg.app.transfers import TransferEnd, move_objects
 from sg.domain.model import TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
 from sg.domain.objects import ObjectService
+from sg.ports.progress import TransferProgress
 from sg.ports.sql import ComposedSql
 
 
@@ -107,3 +109,55 @@ class PostgresEngine(AuditTriggerChangeEngine):
         with self.savepoint():
             self.create_schema(schema)
             return self.objects.checkout(ids, TableRef(schema, table))
+
+    def upload_objects(
+        self,
+        objects: Sequence[str],
+        remote_engine: PostgresEngine,
+        *,
+        progress: TransferProgress | None = None,
+        verify: bool = True,
+    ) -> list[str]:
+        """Copy objects from this engine to `remote_engine`; return the ids it lacked and got.
+
+        Each object is verified against its id and committed on the remote as it arrives;
+        an interrupted upload can be repeated. See `download_objects` for the errors.
+        """
+        return move_objects(
+            self._container,
+            objects,
+            source=self._transfer_end(),
+            destination=remote_engine._transfer_end(),
+            remote=remote_engine._transfer_end(),
+            progress=progress,
+            verify=verify,
+        )
+
+    def download_objects(
+        self,
+        objects: Sequence[str],
+        remote_engine: PostgresEngine,
+        *,
+        progress: TransferProgress | None = None,
+        verify: bool = True,
+    ) -> list[str]:
+        """Copy objects from `remote_engine` to this engine; return the ids this one lacked.
+
+        Each object is verified against its id and committed here as it arrives (this
+        engine's open transaction is committed first); an interrupted download can be
+        repeated. `InvalidObjectIdError` or `ObjectNotFoundError` before anything moves,
+        `RemoteEngineError` when the remote cannot be reached, `ObjectIdMismatchError` when
+        an object's rows do not hash to its id.
+        """
+        return move_objects(
+            self._container,
+            objects,
+            source=remote_engine._transfer_end(),
+            destination=self._transfer_end(),
+            remote=remote_engine._transfer_end(),
+            progress=progress,
+            verify=verify,
+        )
+
+    def _transfer_end(self) -> TransferEnd:
+        return TransferEnd(self.name, self.params, self._sql)

@@ -95,3 +95,7 @@ class ObjectIdMismatchError(CorruptDumpError):
 
 class RemoteEngineError(EngineConnectionError):
     """The remote engine of a transfer could not be reached or refused the credentials."""
+
+
+class TransportUnavailableError(ConfigurationError):
+    """The chosen transfer transport cannot run on this server (e.g. postgres_fdw missing)."""

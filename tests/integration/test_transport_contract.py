@@ -1,0 +1,330 @@
+"""One contract for every transport: the fake, the COPY pipe and postgres_fdw alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+import pytest
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from sg import PostgresEngine, ResultShape
+from sg.adapters.fdw.transport import FdwTransport
+from sg.adapters.postgres.copy_transport import CopyStreamTransport
+from sg.adapters.postgres.provisioning import free_port
+from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.domain.engine_params import EngineParams
+from sg.domain.errors import EngineConnectionError, SgError
+from sg.domain.model import ColumnSpec, TableRef
+from sg.domain.object_id import ObjectId
+from sg.domain.object_record import ContentDigest, ObjectRecord
+from sg.domain.objects import ObjectService, object_table
+from sg.ports.transport import ObjectTransport, TransferRoute
+from tests.integration.conftest import EngineFactory
+from tests.integration.transfer_helpers import exception_texts, fdw_leftovers, transfer_sessions
+from tests.support.servers import TestServer
+from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
+from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
+from tests.unit.transfer_fakes import FakeTransport
+
+Column = tuple[str, str, bool]
+# Names that need quoting, and values whose binary forms differ from their text.
+COLUMNS: list[Column] = [
+    ("id", "integer", True),
+    ("fo'o", "text", False),
+    ('ba"r', "numeric(12,2)", False),
+    ("ü ts", "timestamp with time zone", False),
+    ("doc", "jsonb", False),
+    ("raw", "bytea", False),
+    ("xs", "integer[]", False),
+    ("f", "double precision", False),
+]
+START = datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=UTC)
+ROWS: list[Row] = [
+    (1, "it's", Decimal("1.50"), START, {"a": [1, "x"]}, b"\x00\xff", [1, None, 3], 1.5),
+    (2, None, None, None, None, None, None, None),
+    (3, "ünï\tcode", Decimal("-0.01"), START, {"b": None}, b"", [], float("inf")),
+    *[
+        (i, f"row {i}", Decimal(i) / 100, START + timedelta(seconds=i), {"i": i}, bytes([i % 256]),
+         [i], i / 7)
+        for i in range(4, 300)
+    ],
+]  # fmt: skip
+
+
+class Harness(Protocol):
+    def make_object(self, name: str, rows: list[Row]) -> ObjectRecord: ...
+
+    def make_large_object(self, rows: int) -> ObjectRecord: ...
+
+    def prepare(self, record: ObjectRecord) -> TableRef: ...
+
+    def transport(self) -> ObjectTransport: ...
+
+    def unreachable_transport(self) -> ObjectTransport: ...
+
+    def destination_rows(self, table: TableRef) -> list[Row]: ...
+
+    def destination_digest(self, table: TableRef) -> ContentDigest: ...
+
+    def commit_destination(self) -> None: ...
+
+    def leftovers(self) -> list[str]: ...
+
+    def begin_source_work(self) -> None: ...
+
+    def source_work_survives(self) -> bool: ...
+
+
+def specs() -> list[ColumnSpec]:
+    return [ColumnSpec(i, n, t, k) for i, (n, t, k) in enumerate(COLUMNS, start=1)]
+
+
+class FakeHarness:
+    secret = "fake-secret"
+
+    def __init__(self) -> None:
+        self.source, self.destination = FakeDatabase(), FakeDatabase()
+
+    def make_object(self, name: str, rows: list[Row]) -> ObjectRecord:
+        table = TableRef("public", name)
+        self.source.add_table(table, specs(), rows)
+        service = ObjectService(
+            FakeFragmentStore(self.source),
+            FakeObjectRegistry(self.source),
+            FakeObjectCodec(self.source),
+            FakeTransaction(self.source),
+        )
+        return self.source.registry[service.snapshot(table)]
+
+    def make_large_object(self, rows: int) -> ObjectRecord:
+        return self.make_object("large", [(i, *[None] * (len(COLUMNS) - 1)) for i in range(rows)])
+
+    def prepare(self, record: ObjectRecord) -> TableRef:
+        table = object_table(record.object_id)
+        FakeFragmentStore(self.destination).create_table(table, record.columns, with_key=False)
+        return table
+
+    def transport(self) -> ObjectTransport:
+        return FakeTransport(self.source, self.destination, chunk_rows=50)
+
+    def unreachable_transport(self) -> ObjectTransport:
+        return FakeTransport(self.source, self.destination, unreachable=True)
+
+    def destination_rows(self, table: TableRef) -> list[Row]:
+        return sorted(self.destination.tables[table].rows, key=repr)
+
+    def destination_digest(self, table: TableRef) -> ContentDigest:
+        return FakeFragmentStore(self.destination).content_digest(table)
+
+    def commit_destination(self) -> None:
+        pass
+
+    def leftovers(self) -> list[str]:
+        return []
+
+    def begin_source_work(self) -> None:
+        pass
+
+    def source_work_survives(self) -> bool:
+        return True
+
+
+class PostgresHarness:
+    def __init__(self, kind: str, source: PostgresEngine, destination: PostgresEngine) -> None:
+        self.kind = kind
+        self.source, self.destination = source, destination
+        self.secret = source.params.password or ""
+
+    def route(self, source_params: EngineParams | None = None) -> TransferRoute:
+        params = source_params or self.source.params
+        runner = self.source._sql if source_params is None else PsycopgSqlRunner(params, "gone")
+        return TransferRoute(runner, params, self.destination._sql, self.destination.params)
+
+    def make_object(self, name: str, rows: list[Row]) -> ObjectRecord:
+        table = sql.Identifier("public", name)
+        parts = [sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t, _ in COLUMNS]
+        self.source.run_sql(
+            sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY (id))").format(
+                table, sql.SQL(", ").join(parts)
+            )
+        )
+        if rows:
+            insert = sql.SQL("INSERT INTO {} VALUES ({})").format(
+                table, sql.SQL(", ").join(sql.Placeholder() * len(COLUMNS))
+            )
+            adapted = [tuple(Jsonb(v) if isinstance(v, dict) else v for v in r) for r in rows]
+            self.source.run_sql_batch(insert, adapted)
+        object_id = ObjectId(self.source.snapshot_table("public", name))
+        self.source.commit()
+        record = self.source.objects._registry.get(object_id)
+        assert record is not None
+        return record
+
+    def make_large_object(self, rows: int) -> ObjectRecord:
+        self.make_object("large", [])
+        self.source.run_sql(
+            "INSERT INTO public.large (id, \"fo'o\") SELECT g, repeat('x', 100) || g"
+            " FROM generate_series(1, %s) AS g",
+            [rows],
+        )
+        object_id = ObjectId(self.source.snapshot_table("public", "large"))
+        self.source.commit()
+        record = self.source.objects._registry.get(object_id)
+        assert record is not None
+        return record
+
+    def prepare(self, record: ObjectRecord) -> TableRef:
+        table = object_table(record.object_id)
+        self.destination.objects._store.create_table(table, record.columns, with_key=False)
+        return table
+
+    def transport(self) -> ObjectTransport:
+        if self.kind == "copy":
+            return CopyStreamTransport(self.route(), chunk_bytes=512)
+        return FdwTransport(self.route())
+
+    def unreachable_transport(self) -> ObjectTransport:
+        closed = free_port()
+        if self.kind == "copy":
+            return CopyStreamTransport(self.route(_replace(self.source.params, port=closed)))
+        return FdwTransport(self.route(_replace(self.source.params, fdw_port=closed)))
+
+    def destination_rows(self, table: TableRef) -> list[Row]:
+        found = self.destination.run_sql(sql.SQL("SELECT * FROM {}").format(sql.Identifier(*table)))
+        return sorted((tuple(r[:-1]) for r in found), key=repr)
+
+    def destination_digest(self, table: TableRef) -> ContentDigest:
+        return self.destination.objects._store.content_digest(table)
+
+    def commit_destination(self) -> None:
+        self.destination.commit()
+
+    def leftovers(self) -> list[str]:
+        return fdw_leftovers(self.destination) + fdw_leftovers(self.source)
+
+    def begin_source_work(self) -> None:
+        self.source.run_sql("CREATE TABLE public.pending (n integer)")
+        self.source.run_sql("INSERT INTO public.pending VALUES (42)")
+
+    def source_work_survives(self) -> bool:
+        found = self.source.run_sql(
+            "SELECT n FROM public.pending", return_shape=ResultShape.ONE_ONE
+        )
+        return bool(found == 42)
+
+
+def _replace(params: EngineParams, **changes: Any) -> EngineParams:
+    from dataclasses import replace
+
+    return replace(params, **changes)
+
+
+@pytest.fixture(params=["fake", "copy", "fdw"])
+def harness(
+    request: pytest.FixtureRequest, make_engine: EngineFactory, remote_server: TestServer
+) -> Iterator[Harness]:
+    if request.param == "fake":
+        yield FakeHarness()
+        return
+    source = make_engine(PostgresEngine, on=remote_server)
+    destination = make_engine(PostgresEngine)
+    for engine in (source, destination):
+        engine.initialize()
+    yield PostgresHarness(request.param, source, destination)
+
+
+def fake_rows(harness: Harness, rows: list[Row]) -> list[Row]:
+    """Rows as the harness keeps them, flag column included, for comparison."""
+    return sorted(((*r, True) for r in rows), key=repr)
+
+
+def test_rows_arrive_unchanged_and_prove_their_id(harness: Harness) -> None:
+    record = harness.make_object("t", ROWS)
+    table = harness.prepare(record)
+    moved: list[int] = []
+    loaded = harness.transport().copy_rows(table, record.columns, moved.append)
+    assert loaded.rows == len(ROWS)
+    expected = sorted(ROWS, key=repr)
+    assert [r[: len(COLUMNS)] for r in harness.destination_rows(table)] == expected
+    if loaded.digest is not None:
+        assert ObjectId.derive(record.columns, loaded.digest) == record.object_id
+    digest = harness.destination_digest(table)
+    assert ObjectId.derive(record.columns, digest.digest) == record.object_id
+    assert moved and moved[-1] == len(ROWS) and moved == sorted(moved)
+
+
+def test_an_empty_object_arrives_empty(harness: Harness) -> None:
+    record = harness.make_object("empty", [])
+    table = harness.prepare(record)
+    loaded = harness.transport().copy_rows(table, record.columns, lambda rows: None)
+    assert loaded.rows == 0 and harness.destination_rows(table) == []
+    if loaded.digest is not None:
+        assert ObjectId.derive(record.columns, loaded.digest) == record.object_id
+
+
+def test_nothing_is_left_behind_on_either_engine(harness: Harness) -> None:
+    record = harness.make_object("t", ROWS[:5])
+    table = harness.prepare(record)
+    harness.transport().copy_rows(table, record.columns, lambda rows: None)
+    assert harness.leftovers() == []
+    harness.commit_destination()
+    assert harness.leftovers() == []
+    if isinstance(harness, PostgresHarness):
+        assert transfer_sessions(remote_server_of(harness)) == 0
+
+
+def remote_server_of(harness: PostgresHarness) -> TestServer:
+    params = harness.source.conn_params
+    label = f"{params['SG_ENGINE_HOST']}:{params['SG_ENGINE_PORT']}"
+    return TestServer(label, {k: v for k, v in params.items() if k != "SG_ENGINE_DB_NAME"})
+
+
+def test_a_source_without_the_table_fails_and_leaves_nothing(harness: Harness) -> None:
+    record = harness.make_object("t", ROWS[:3])
+    missing = record._replace(object_id=ObjectId("o" + "e" * 62))
+    table = harness.prepare(missing)
+    with pytest.raises(SgError):
+        harness.transport().copy_rows(table, missing.columns, lambda rows: None)
+    assert harness.leftovers() == []
+
+
+def test_an_unreachable_source_fails_fast_without_the_password(harness: Harness) -> None:
+    record = harness.make_object("t", ROWS[:3])
+    table = harness.prepare(record)
+    with pytest.raises(EngineConnectionError) as raised:
+        harness.unreachable_transport().copy_rows(table, record.columns, lambda rows: None)
+    secret = getattr(harness, "secret", "")
+    assert secret and not [t for t in exception_texts(raised.value) if secret in t]
+    assert harness.leftovers() == []
+
+
+def test_the_sources_open_transaction_survives_a_failed_copy(harness: Harness) -> None:
+    record = harness.make_object("t", ROWS)
+    harness.begin_source_work()
+    not_prepared = object_table(record.object_id)  # the destination has no such table
+    with pytest.raises(SgError):
+        harness.transport().copy_rows(not_prepared, record.columns, lambda rows: None)
+    assert harness.source_work_survives()
+    assert harness.leftovers() == []
+
+
+class StopRequestedError(Exception):
+    pass
+
+
+def test_the_sources_open_transaction_survives_an_interrupted_copy(harness: Harness) -> None:
+    record = harness.make_large_object(100_000)  # more than the sockets buffer: mid-stream
+    table = harness.prepare(record)
+    harness.begin_source_work()
+
+    def interrupt(rows: int) -> None:
+        raise StopRequestedError(f"stopped after {rows} rows")
+
+    with pytest.raises(StopRequestedError):
+        harness.transport().copy_rows(table, record.columns, interrupt)
+    assert harness.source_work_survives()
+    assert harness.leftovers() == []
