@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sg.app.cli import engine_cmds, object_cmds, sql_cmd, tracking_cmds
+from sg.app.cli import engine_cmds, object_cmds, sql_cmd, tracking_cmds, transfer_cmds
 from sg.app.cli.session import Session
 from sg.domain.errors import SgError
 
@@ -33,6 +33,8 @@ COMMANDS = (
     object_cmds.checkout,
     object_cmds.dump,
     object_cmds.load,
+    transfer_cmds.push,
+    transfer_cmds.pull,
     sql_cmd.sql,
 )
 for command in COMMANDS:

@@ -25,9 +25,9 @@ class Session:
     )
     _engines: dict[str | None, PostgresEngine] = field(default_factory=dict)
 
-    def engine(self, name: str | None = None, *, use_default: bool = True) -> PostgresEngine:
+    def engine(self, name: str | None = None) -> PostgresEngine:
         """The engine named `name` (else `--engine`, else the default), initialized if embedded."""
-        key = name if name is not None or not use_default else self.engine_name
+        key = self.engine_name if name is None else name
         if key not in self._engines:
             choice = choose_engine(key)
             self._engines[key] = _open(choice)
