@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck contracts unit integration bench clean
+.PHONY: test demo lint typecheck contracts unit integration bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: lint typecheck contracts unit integration
+
+demo: $(STAMP)
+	$(BIN)/python demo/tour.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks demo
