@@ -68,10 +68,13 @@ class EngineFactory:
 
     def cleanup(self) -> None:
         """Close every engine built and drop its database."""
-        for engine, target, name in self._created:
-            engine.rollback()
-            engine.close()
-            target.drop_database(name)
+        created, self._created = self._created, []
+        for engine, target, name in created:
+            try:
+                engine.rollback()
+                engine.close()
+            finally:
+                target.drop_database(name)
 
 
 @pytest.fixture

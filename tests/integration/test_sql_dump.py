@@ -71,6 +71,7 @@ def _reload(server: TestServer, dbname: str, script: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        cwd=script.parent,  # where a smuggled shell command would leave its trace
     )
     assert result.returncode == 0, result.stderr
 
@@ -137,3 +138,26 @@ def test_large_table_is_written_in_several_statements(engine: PsycopgEngine) -> 
     engine.run_sql("TRUNCATE big")
     engine.run_sql(text)
     assert engine.run_sql("SELECT count(*) FROM big", return_shape=ResultShape.ONE_ONE) == 2500
+
+
+def test_a_table_name_cannot_escape_into_the_script(
+    engine: PsycopgEngine, server: TestServer, db_params: dict[str, str], tmp_path: Path
+) -> None:
+    name = "evil\n\\! touch pwned\n"
+    table = sql.Identifier("public", name)
+    engine.run_sql(sql.SQL("CREATE TABLE {} (id int PRIMARY KEY)").format(table))
+    engine.run_sql(sql.SQL("INSERT INTO {} VALUES (1), (2)").format(table))
+    engine.commit()
+    script = tmp_path / "dump.sql"
+    with script.open("w", encoding="utf-8") as out:
+        engine.dump_table_sql("public", name, out)
+    engine.run_sql(sql.SQL("TRUNCATE {}").format(table))
+    engine.commit()
+    _reload(server, db_params["SG_ENGINE_DB_NAME"], script)
+    assert not (tmp_path / "pwned").exists()
+    assert (
+        engine.run_sql(
+            sql.SQL("SELECT count(*) FROM {}").format(table), return_shape=ResultShape.ONE_ONE
+        )
+        == 2
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -60,8 +60,8 @@ class EngineChoice:
     """The engine a command will use: a label for messages and its connection parameters."""
 
     label: str
-    params: dict[str, str]
-    embedded: bool
+    params: dict[str, str] = field(repr=False)  # holds the password
+    embedded: bool = False
 
 
 def environment_params(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
@@ -83,4 +83,10 @@ def choose_engine(name: str | None, engines: EmbeddedEngines | None = None) -> E
     if name in remotes:
         return EngineChoice(name, remotes[name], embedded=False)
     embedded = engines or EmbeddedEngines()
+    if name != DEFAULT_ENGINE and name not in embedded.names():
+        known = sorted({*remotes, *embedded.names()}) or ["none yet"]
+        raise ConfigurationError(
+            f"no remote or embedded engine named {name!r} (known: {', '.join(known)}); "
+            f"create an embedded one with `sg engine start {name}`"
+        )
     return EngineChoice(name, embedded.ensure_running(name), embedded=True)

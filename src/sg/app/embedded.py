@@ -7,8 +7,11 @@ with a generated password kept in a state file only the invoking user can read.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,18 +66,20 @@ class EmbeddedEngines:
 
     def ensure_running(self, name: str = DEFAULT_ENGINE) -> dict[str, str]:
         """Create engine `name` if needed, start it if stopped, return its connection parameters."""
-        cluster = self._existing(name) or self._create(name)
-        if not cluster.is_running():
-            cluster.start()
-        return cluster.conn_params(DATABASE)
+        with self._locked(name):  # two commands starting one engine must not race
+            cluster = self._existing(name) or self._create(name)
+            if not cluster.is_running():
+                cluster.start()
+            return cluster.conn_params(DATABASE)
 
     def stop(self, name: str = DEFAULT_ENGINE) -> bool:
         """Stop engine `name`; True when it was running."""
-        cluster = self._existing(name)
-        if cluster is None or not cluster.is_running():
-            return False
-        cluster.stop()
-        return True
+        with self._locked(name):
+            cluster = self._existing(name)
+            if cluster is None or not cluster.is_running():
+                return False
+            cluster.stop()
+            return True
 
     def status(self, name: str = DEFAULT_ENGINE) -> EngineStatus:
         """Whether engine `name` exists and runs, and on which port."""
@@ -86,7 +91,20 @@ class EmbeddedEngines:
     def names(self) -> list[str]:
         """Every embedded engine created under this root."""
         folder = self.root / "engines"
-        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if p.is_dir() and LocalCluster.exists(p))
+
+    @contextmanager
+    def _locked(self, name: str) -> Iterator[None]:
+        folder = self.directory(name).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / f".{name}.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _existing(self, name: str) -> LocalCluster | None:
         base = self.directory(name)

@@ -120,6 +120,14 @@ class PsycopgEngine:
         self._container.schema_installer(self._sql).install()
         self._sql.commit()
 
+    def is_initialized(self) -> bool:
+        """True when the engine's database exists and holds sg's schemas."""
+        if not self._container.database_admin(self.params).database_exists(self.params.dbname):
+            return False
+        installed = self._container.schema_installer(self._sql).is_installed()
+        self._sql.rollback()
+        return installed
+
     def delete_database(self, database: str) -> None:
         """Drop `database` through the admin connection (this engine's own connection first)."""
         if database == self.params.dbname:

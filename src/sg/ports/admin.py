@@ -8,6 +8,10 @@ from typing import Protocol
 class DatabaseAdmin(Protocol):
     """Works on whole databases through the engine's admin connection (autocommit)."""
 
+    def database_exists(self, name: str) -> bool:
+        """True when database `name` exists."""
+        ...
+
     def ensure_database(self, name: str) -> bool:
         """Create database `name` unless it exists; True when it was created."""
         ...

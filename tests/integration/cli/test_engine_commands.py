@@ -92,3 +92,47 @@ def test_bad_config_file_is_a_user_error(sg_home: Path, runner: CliRunner) -> No
     result = runner.invoke(app, ["--engine", "x", "init"])
     assert result.exit_code == 1
     assert "is not valid TOML" in str(result.exception)
+
+
+def test_unknown_engine_names_are_refused_not_created(sg_home: Path, runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--engine", "warehose", "init"])
+    assert result.exit_code == 1
+    assert "no remote or embedded engine named 'warehose'" in str(result.exception)
+    assert "sg engine start warehose" in str(result.exception)
+    assert not (sg_home / "data" / "engines" / "warehose").exists()
+
+
+def test_file_errors_are_one_line(sg_home: Path, server: TestServer) -> None:
+    import subprocess
+    import sys
+
+    name = server.create_database()
+    try:
+        env = {
+            **server.params(name),
+            "SG_DATA_DIR": str(sg_home / "data"),
+            "SG_CONFIG": str(sg_home / "config.toml"),
+            "PATH": "/usr/bin:/bin",
+        }
+        run = [sys.executable, "-m", "sg"]
+        subprocess.run([*run, "init"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*run, "sql", "CREATE TABLE t (id int PRIMARY KEY)"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        object_id = subprocess.run(
+            [*run, "snapshot", "t"], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        result = subprocess.run(
+            [*run, "dump", object_id, "-o", str(sg_home / "no" / "such" / "f")],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1
+        assert result.stderr.startswith("sg: error: ") and "Traceback" not in result.stderr
+    finally:
+        server.drop_database(name)

@@ -54,3 +54,13 @@ def test_error_paths(cli: CliWorld, sg_home: Path) -> None:
     assert "dump" in str(garbage.exception).lower()
     assert json.loads(cli.sg("objects", "--json").stdout) == []
     cli.sg("checkout", code=2)
+
+
+def test_failed_load_leaves_no_schema(cli: CliWorld, sg_home: Path) -> None:
+    corrupt = sg_home / "corrupt.sgdump"
+    corrupt.write_bytes(b"garbage")
+    cli.sg("load", str(corrupt), "--as", "brand_new.t", code=1)
+    schemas = cli.sg(
+        "sql", "--json", "SELECT count(*) FROM pg_namespace WHERE nspname = 'brand_new'"
+    )
+    assert json.loads(schemas.stdout) == [[0]]

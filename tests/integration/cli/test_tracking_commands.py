@@ -74,3 +74,19 @@ def test_tracking_error_paths(cli: CliWorld) -> None:
     bad_name = cli.sg("track", "a.b.c", code=1)
     assert "SCHEMA.TABLE" in str(bad_name.exception)
     cli.sg("diff", "shop.t", "--limit", "0", code=2)
+
+
+def test_a_failed_command_keeps_nothing(cli: CliWorld) -> None:
+    _setup(cli)
+    failed = cli.sg("track", "shop.t", "shop.missing", code=1)
+    assert "shop.missing" in str(failed.exception)
+    assert cli.sg("tracked").stdout == ""  # shop.t was not left half-tracked
+
+
+def test_user_data_is_never_read_as_markup(cli: CliWorld) -> None:
+    shown = cli.sg("sql", "SELECT '[/]' AS a, '[bold]x' AS b")
+    assert "[/]" in shown.stdout and "[bold]x" in shown.stdout
+    _setup(cli)
+    cli.sg("track", "shop.t")
+    cli.sg("sql", "UPDATE shop.t SET v = '[red]not red[/]' WHERE id = 1")
+    assert "v='[red]not red[/]'" in cli.sg("diff", "shop.t").stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from sg.adapters.postgres.connection import connect_admin
+from sg.adapters.postgres.connection import Connection, connect_admin
 from sg.adapters.postgres.errors import translate_error
 from sg.domain.engine_params import EngineParams
 
@@ -16,12 +16,19 @@ class PostgresDatabaseAdmin:
     def __init__(self, params: EngineParams) -> None:
         self._params = params
 
+    def database_exists(self, name: str) -> bool:
+        """True when database `name` exists."""
+        with connect_admin(self._params) as conn:
+            try:
+                return _exists(conn, name)
+            except psycopg.Error as exc:
+                raise self._error(exc) from exc
+
     def ensure_database(self, name: str) -> bool:
         """Create database `name` unless it exists; True when it was created."""
         with connect_admin(self._params) as conn:
             try:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-                if exists.fetchone():
+                if _exists(conn, name):
                     return False
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                 return True
@@ -42,3 +49,8 @@ class PostgresDatabaseAdmin:
 
     def _error(self, exc: psycopg.Error) -> Exception:
         return translate_error(exc, (self._params.password, self._params.admin_password))
+
+
+def _exists(conn: Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    return found is not None

@@ -64,14 +64,17 @@ def connect_engine(params: EngineParams, name: str) -> Connection:
 
 
 def connect_admin(params: EngineParams) -> Connection:
-    """An autocommit connection to the admin database as the admin user (or the engine user)."""
-    user = params.admin_user or params.user
-    password = params.admin_password if params.admin_user else params.password
+    """An autocommit connection to the admin database: as the admin user with the admin
+    password when one is configured, else as the engine's own user and password."""
+    if params.admin_user:
+        user, password = params.admin_user, params.admin_password
+    else:
+        user, password = params.user, params.password
     return open_connection(
         params.host,
         params.port,
         user,
-        password or params.password,
+        password,
         params.admin_dbname,
         autocommit=True,
         application_name="sg:admin",

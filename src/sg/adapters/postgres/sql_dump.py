@@ -8,7 +8,7 @@ from typing import IO, Any, cast
 
 from psycopg import sql
 
-from sg.adapters.postgres.session_settings import pinned_settings
+from sg.adapters.postgres.session_settings import CANONICAL_SETTINGS, pinned_settings
 from sg.adapters.postgres.sql_runner import as_query
 from sg.domain.model import TableRef
 from sg.ports.sql import ComposedSql, SqlRunner
@@ -16,14 +16,9 @@ from sg.ports.sql import ComposedSql, SqlRunner
 ROWS_PER_INSERT = 1000
 FETCH_ROWS = 5000
 
-# Values are rendered by the server as text literals under fixed, unambiguous settings; the
+# Values are rendered by the server as text literals under the canonical settings; the
 # script sets the same ones, so it reloads identically whatever either session had set.
-_DUMP_SETTINGS = (
-    ("DateStyle", "ISO, MDY"),
-    ("IntervalStyle", "postgres"),
-    ("extra_float_digits", "1"),
-    ("bytea_output", "hex"),
-)
+_SET = sql.SQL("SET {} TO {};\n")
 
 
 class PostgresTableSqlDumper:
@@ -61,8 +56,8 @@ class PostgresTableSqlDumper:
             .as_string(None)
         )
         write = _writer(stream)
-        write(_preamble(table))
-        with pinned_settings(self._sql, dict(_DUMP_SETTINGS)):
+        write(_preamble())
+        with pinned_settings(self._sql, CANONICAL_SETTINGS):
             count = _write_inserts(write, insert, self._sql.stream(render, args, FETCH_ROWS))
         write(f"-- {count} row(s)\n")
         return count
@@ -76,12 +71,12 @@ def _column_list(columns: str | Sequence[str] | ComposedSql) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(name) for name in cast(Sequence[str], columns))
 
 
-def _preamble(table: TableRef) -> str:
-    settings = "".join(f"SET {name} = '{value}';\n" for name, value in _DUMP_SETTINGS)
-    return (
-        f"-- sg SQL dump of {sql.Identifier(*table).as_string(None)}\n"
-        "SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\n" + settings
-    )
+def _preamble() -> str:
+    # No table name in comments: a name may hold a newline and would end the comment.
+    settings = {**CANONICAL_SETTINGS, "standard_conforming_strings": "on"}
+    # the names are our own constants, the values literals
+    statements = (_SET.format(sql.SQL(k), sql.Literal(v)) for k, v in settings.items())
+    return "-- sg SQL dump\n" + "".join(s.as_string(None) for s in statements)
 
 
 def _write_inserts(write: Any, insert: str, rows: Iterator[tuple[Any, ...]]) -> int:

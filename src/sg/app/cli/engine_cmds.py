@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sg.app.cli.session import session_of
+from sg.app.cli.session import open_engine, session_of
+from sg.app.config import EngineChoice
 from sg.app.embedded import DEFAULT_ENGINE, EmbeddedEngines
 
 engine_app = typer.Typer(
@@ -25,9 +26,11 @@ def start(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE) -> None:
 
     Example: sg engine start; sg engine start other
     """
-    session = session_of(ctx)
-    engine = session.engine(name)
-    session.say(f"engine {name} running at {engine.params.host}:{engine.params.port}")
+    params = EmbeddedEngines().ensure_running(name)
+    open_engine(EngineChoice(name, params, embedded=True)).close()
+    session_of(ctx).say(
+        f"engine {name} running at {params['SG_ENGINE_HOST']}:{params['SG_ENGINE_PORT']}"
+    )
 
 
 @engine_app.command("stop")

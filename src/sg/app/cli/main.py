@@ -63,7 +63,7 @@ def main() -> None:
     """Console-script entry point: exit 0 on success, 1 on a user error, 2 on bad usage."""
     try:
         app()
-    except SgError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"sg: error: {first_line}", file=sys.stderr)
+    except (SgError, OSError) as exc:
+        text = str(exc).strip()
+        print(f"sg: error: {text.splitlines()[0] if text else type(exc).__name__}", file=sys.stderr)
         sys.exit(1)

@@ -19,9 +19,12 @@ class Session:
 
     engine_name: str | None = None
     quiet: bool = False
-    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    # markup off: table names, values and messages are user data, never rich markup
+    out: Console = field(
+        default_factory=lambda: Console(highlight=False, soft_wrap=True, markup=False)
+    )
     err: Console = field(
-        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
+        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
     )
     _engines: dict[str | None, PostgresEngine] = field(default_factory=dict)
 
@@ -30,14 +33,20 @@ class Session:
         key = self.engine_name if name is None else name
         if key not in self._engines:
             choice = choose_engine(key)
-            self._engines[key] = _open(choice)
+            self._engines[key] = open_engine(choice)
         return self._engines[key]
 
     def close(self) -> None:
-        """Commit and close every engine this invocation opened."""
-        for engine in self._engines.values():
-            engine.close()
-        self._engines.clear()
+        """Roll back what no command committed, then close every engine this run opened.
+
+        Commands commit their own work when it succeeds, so a failed command keeps nothing.
+        """
+        engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            try:
+                engine.rollback()
+            finally:
+                engine.close()
 
     def say(self, message: str) -> None:
         """A human message on stderr (silenced by --quiet)."""
@@ -49,10 +58,15 @@ class Session:
         typer.echo(json.dumps(value, default=str, indent=2, ensure_ascii=False))
 
 
-def _open(choice: EngineChoice) -> PostgresEngine:
+def open_engine(choice: EngineChoice) -> PostgresEngine:
+    """A facade on the chosen engine; an embedded one is initialized on first use."""
     engine = PostgresEngine(choice.params, choice.label)
-    if choice.embedded:
-        engine.initialize()
+    try:
+        if choice.embedded and not engine.is_initialized():
+            engine.initialize()
+    except BaseException:
+        engine.close()
+        raise
     return engine
 
 

@@ -6,12 +6,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from sg.app.cli.names import parse_schema_or_table, parse_table
 from sg.app.cli.progress import spinner
 from sg.app.cli.session import session_of
-from sg.domain.model import Change
+from sg.domain.model import Change, ChangeKind
 
+_SIGNS = {
+    ChangeKind.INSERT: ("+", "green"),
+    ChangeKind.DELETE: ("-", "red"),
+    ChangeKind.UPDATE: ("~", "yellow"),
+}
 TablesArg = Annotated[list[str], typer.Argument(help="SCHEMA.TABLE names.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
@@ -124,10 +130,10 @@ def diff(
         session.say(f"no pending changes in {ref}")
         return
     for change in changes:
-        sign = {"INSERT": "[green]+[/]", "DELETE": "[red]-[/]", "UPDATE": "[yellow]~[/]"}
+        sign, style = _SIGNS[change.change_type]
         data = ", ".join(f"{k}={v!r}" for k, v in change.change_data.items())
         key = ", ".join(repr(v) for v in change.primary_key)
-        session.out.print(f"{sign[change.change_type.name]} ({key}) {data}", markup=True)
+        session.out.print(Text(sign, style=style).append(f" ({key}) {data}", style=None))
 
 
 def discard(
