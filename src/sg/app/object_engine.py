@@ -123,15 +123,7 @@ class PostgresEngine(AuditTriggerChangeEngine):
         Each object is verified against its id and committed on the remote as it arrives;
         an interrupted upload can be repeated. See `download_objects` for the errors.
         """
-        return move_objects(
-            self._container,
-            objects,
-            source=self._transfer_end(),
-            destination=remote_engine._transfer_end(),
-            remote=remote_engine._transfer_end(),
-            progress=progress,
-            verify=verify,
-        )
+        return self._move(objects, remote_engine, upload=True, progress=progress, verify=verify)
 
     def download_objects(
         self,
@@ -149,12 +141,25 @@ class PostgresEngine(AuditTriggerChangeEngine):
         `RemoteEngineError` when the remote cannot be reached, `ObjectIdMismatchError` when
         an object's rows do not hash to its id.
         """
+        return self._move(objects, remote_engine, upload=False, progress=progress, verify=verify)
+
+    def _move(
+        self,
+        objects: Sequence[str],
+        remote_engine: PostgresEngine,
+        *,
+        upload: bool,
+        progress: TransferProgress | None,
+        verify: bool,
+    ) -> list[str]:
+        here, there = self._transfer_end(), remote_engine._transfer_end()
+        source, destination = (here, there) if upload else (there, here)
         return move_objects(
             self._container,
             objects,
-            source=remote_engine._transfer_end(),
-            destination=self._transfer_end(),
-            remote=remote_engine._transfer_end(),
+            source=source,
+            destination=destination,
+            remote=there,
             progress=progress,
             verify=verify,
         )

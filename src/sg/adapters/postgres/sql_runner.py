@@ -137,8 +137,8 @@ class PsycopgSqlRunner:
     def column_names(self, statement: Statement, arguments: Arguments | None) -> list[str]:
         """The names of the columns a query returns, without fetching its rows."""
         probe = sql.SQL("SELECT * FROM ({}) AS sg_probe LIMIT 0").format(as_query(statement))
-        query = with_arguments(probe, arguments, self.native_connection())
         conn = self.native_connection()
+        query = with_arguments(probe, arguments, conn)
         try:
             with conn.cursor() as cursor:
                 cursor.execute(query, arguments)

@@ -8,7 +8,10 @@ from sg.domain.model import TableRef
 
 def parse_table(text: str, default_schema: str = "public") -> TableRef:
     """`schema.table`, `"odd.schema"."Tab.le"` or a bare `table` (in `default_schema`)."""
-    parts = _split(text)
+    return _table(text, _split(text), default_schema)
+
+
+def _table(text: str, parts: list[str], default_schema: str) -> TableRef:
     if len(parts) == 1:
         return TableRef(default_schema, parts[0])
     if len(parts) == 2:
@@ -21,7 +24,7 @@ def parse_schema_or_table(text: str) -> tuple[str, str | None]:
     parts = _split(text)
     if len(parts) == 1:
         return parts[0], None
-    table = parse_table(text)
+    table = _table(text, parts, "public")
     return table.schema, table.table
 
 

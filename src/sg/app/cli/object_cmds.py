@@ -12,7 +12,10 @@ from rich.table import Table
 from sg.app.cli.names import parse_table
 from sg.app.cli.progress import CountingStream, byte_progress, spinner
 from sg.app.cli.session import session_of
+from sg.app.object_engine import PostgresEngine
+from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.dump_header import read_header
+from sg.domain.errors import ObjectNotFoundError
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 
 TableArg = Annotated[str, typer.Argument(help="SCHEMA.TABLE (a bare name means public).")]
@@ -51,7 +54,7 @@ def objects(ctx: typer.Context, as_json: JsonOpt = False) -> None:
                     "rows_deleted": r.rows_deleted,
                     "size_bytes": r.size_bytes,
                     "created": r.created_at.isoformat() if r.created_at else None,
-                    "columns": [c.name for c in r.columns[:-1]],
+                    "columns": [c.name for c in r.columns if c.name != FLAG_COLUMN],
                 }
                 for r in records
             ]
@@ -135,7 +138,7 @@ def load(
     with file.open("rb") as raw:
         header = read_header(raw)
         raw.seek(0)
-        if as_table is None and header.object_id in engine.list_objects():
+        if as_table is None and _has_object(engine, header.object_id):
             session.say(f"object {header.object_id} is already here")
             return
         target = parse_table(as_table) if as_table else None
@@ -161,3 +164,11 @@ def _size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
+
+
+def _has_object(engine: PostgresEngine, object_id: str) -> bool:
+    try:
+        engine.describe_object(object_id)
+    except ObjectNotFoundError:
+        return False
+    return True

@@ -9,6 +9,7 @@ from typing import IO, Any
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     TextColumn,
@@ -75,3 +76,39 @@ def spinner(session: Session, label: str) -> Iterator[None]:
         return
     with session.err.status(label):
         yield
+
+
+class BarProgress:
+    """The transfer progress port as a rich bar of rows, with objects in the label."""
+
+    def __init__(self, session: Session, verb: str) -> None:
+        self._verb = verb
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            TimeElapsedColumn(),
+            console=session.err,
+            transient=True,
+            disable=session.quiet,
+        )
+        self._task = self._progress.add_task(verb, total=None)
+        self._objects = 0
+
+    def started(self, objects: int, rows: int) -> None:
+        """Show the bar with its totals."""
+        self._objects = objects
+        self._progress.start()
+        self._progress.update(self._task, total=rows, description=self._label(0))
+
+    def advanced(self, objects: int, rows: int) -> None:
+        """Move the bar to the counts so far."""
+        self._progress.update(self._task, completed=rows, description=self._label(objects))
+
+    def finished(self) -> None:
+        """Remove the bar."""
+        self._progress.stop()
+
+    def _label(self, done: int) -> str:
+        return f"{self._verb} {done}/{self._objects} objects"

@@ -5,47 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sg.app.cli.progress import BarProgress
 from sg.app.cli.session import Session, session_of
 
 ObjectsArg = Annotated[list[str], typer.Argument(help="Object ids to move.")]
-
-
-class BarProgress:
-    """The transfer progress port as a rich bar of rows, with objects in the label."""
-
-    def __init__(self, session: Session, verb: str) -> None:
-        self._verb = verb
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("rows"),
-            TimeElapsedColumn(),
-            console=session.err,
-            transient=True,
-            disable=session.quiet,
-        )
-        self._task = self._progress.add_task(verb, total=None)
-        self._objects = 0
-
-    def started(self, objects: int, rows: int) -> None:
-        """Show the bar with its totals."""
-        self._objects = objects
-        self._progress.start()
-        self._progress.update(self._task, total=rows, description=self._label(0))
-
-    def advanced(self, objects: int, rows: int) -> None:
-        """Move the bar to the counts so far."""
-        self._progress.update(self._task, completed=rows, description=self._label(objects))
-
-    def finished(self) -> None:
-        """Remove the bar."""
-        self._progress.stop()
-
-    def _label(self, done: int) -> str:
-        return f"{self._verb} {done}/{self._objects} objects"
 
 
 def push(
