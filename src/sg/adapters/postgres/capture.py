@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sg.adapters.postgres import capture_sql as q
+from sg.adapters.postgres.relation import relation_args
 from sg.domain.errors import (
     EngineNotInitializedError,
     TableNotFoundError,
@@ -27,7 +28,7 @@ class PostgresChangeCapture:
     def track(self, table: TableRef) -> None:
         """Start capturing `table`'s changes; no-op when tracked; raises `TableNotFoundError`."""
         self._require_installed()
-        relid = self._sql.run(q.RELATION, _names(table), ResultShape.ONE_ONE)
+        relid = self._sql.run(q.RELATION, relation_args(table), ResultShape.ONE_ONE)
         if relid is None:
             raise TableNotFoundError.named(*table, hint="create it before tracking it")
         self._sql.run(q.TRACK, [int(relid)], ResultShape.NONE)
@@ -68,7 +69,7 @@ class PostgresChangeCapture:
         self._sql.run(q.discard_through(entry), through._asdict(), ResultShape.NONE)
 
     def _lookup(self, table: TableRef) -> q.TrackedTable | None:
-        row = self._sql.run(q.REGISTRY + q.REGISTRY_ONE, _names(table), ResultShape.ONE_MANY)
+        row = self._sql.run(q.REGISTRY + q.REGISTRY_ONE, relation_args(table), ResultShape.ONE_MANY)
         return None if row is None else _entry(row)
 
     def _require_tracked(self, table: TableRef) -> q.TrackedTable:
@@ -110,10 +111,6 @@ class PostgresChangeCapture:
             [[n for n, _ in settings], [v for _, v in settings]],
             ResultShape.NONE,
         )
-
-
-def _names(table: TableRef) -> dict[str, str]:
-    return {"schema": table.schema, "table": table.table}
 
 
 def _entry(row: tuple[Any, ...]) -> q.TrackedTable:

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from psycopg import sql
 
+from sg.adapters.postgres.relation import REGCLASS
 from sg.domain.model import TableRef
 
 AUDIT_SCHEMA = "sg_audit"
@@ -26,12 +27,8 @@ REGISTRY = sql.SQL(
         WHERE g.tgrelid = r.relid AND g.tgname = 'sg_capture_insert')"""
 )
 REGISTRY_ORDER = sql.SQL(" ORDER BY n.nspname, c.relname")
-REGISTRY_ONE = sql.SQL(" AND r.relid = {}").format(
-    sql.SQL("to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(table)s))")
-)
-RELATION = sql.SQL(
-    "SELECT to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(table)s))::oid"
-)
+REGISTRY_ONE = sql.SQL(" AND r.relid = {}").format(REGCLASS)
+RELATION = sql.SQL("SELECT {}::oid").format(REGCLASS)
 IS_INSTALLED = sql.SQL("SELECT to_regprocedure('sg_audit.track(regclass)') IS NOT NULL")
 TRACK = sql.SQL("SELECT sg_audit.track(%s::oid::regclass)")
 UNTRACK = sql.SQL("SELECT sg_audit.untrack(%s::oid)")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from psycopg import sql
 
+from sg.adapters.postgres.relation import REGCLASS, relation_args
 from sg.domain.errors import TableNotFoundError
 from sg.domain.model import ColumnSpec, ResultShape, TableRef
 from sg.ports.sql import SqlRunner
-
-# Resolves schema + table to an oid without ever interpolating the names into SQL text.
-_REGCLASS = sql.SQL("to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(table)s))")
 
 _PRIMARY_KEY = sql.SQL(
     """SELECT a.attname, format_type(a.atttypid, a.atttypmod)
@@ -18,7 +16,7 @@ _PRIMARY_KEY = sql.SQL(
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     WHERE i.indrelid = {regclass} AND i.indisprimary
     ORDER BY k.position"""
-).format(regclass=_REGCLASS)
+).format(regclass=REGCLASS)
 
 _COLUMNS = sql.SQL(
     """SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
@@ -27,7 +25,7 @@ _COLUMNS = sql.SQL(
     LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
     WHERE a.attrelid = {regclass} AND a.attnum > 0 AND NOT a.attisdropped
     ORDER BY a.attnum"""
-).format(regclass=_REGCLASS)
+).format(regclass=REGCLASS)
 
 
 class PostgresCatalog:
@@ -39,20 +37,22 @@ class PostgresCatalog:
     def table_exists(self, table: TableRef) -> bool:
         """True when `table` exists (a missing schema is simply False)."""
         found = self._sql.run(
-            sql.SQL("SELECT {} IS NOT NULL").format(_REGCLASS), _names(table), ResultShape.ONE_ONE
+            sql.SQL("SELECT {} IS NOT NULL").format(REGCLASS),
+            relation_args(table),
+            ResultShape.ONE_ONE,
         )
         return bool(found)
 
     def primary_keys(self, table: TableRef) -> list[tuple[str, str]]:
         """`[(column, type)]` of the primary key in key order; `[]` when there is none."""
-        rows = self._sql.run(_PRIMARY_KEY, _names(table), ResultShape.MANY_MANY)
+        rows = self._sql.run(_PRIMARY_KEY, relation_args(table), ResultShape.MANY_MANY)
         if not rows:
             self._require(table)
         return [(str(name), str(kind)) for name, kind in rows]
 
     def columns(self, table: TableRef) -> list[ColumnSpec]:
         """The table's columns in order, with their SQL types and key flags."""
-        rows = self._sql.run(_COLUMNS, _names(table), ResultShape.MANY_MANY)
+        rows = self._sql.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
         if not rows:
             self._require(table)
         return [ColumnSpec(int(n), str(name), str(kind), bool(pk)) for n, name, kind, pk in rows]
@@ -60,8 +60,8 @@ class PostgresCatalog:
     def table_size(self, table: TableRef) -> int:
         """Bytes on disk, indexes and TOAST included."""
         size = self._sql.run(
-            sql.SQL("SELECT pg_total_relation_size({})").format(_REGCLASS),
-            _names(table),
+            sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
+            relation_args(table),
             ResultShape.ONE_ONE,
         )
         if size is None:
@@ -88,7 +88,3 @@ class PostgresCatalog:
     def _require(self, table: TableRef) -> None:
         if not self.table_exists(table):
             raise TableNotFoundError.named(*table)
-
-
-def _names(table: TableRef) -> dict[str, str]:
-    return {"schema": table.schema, "table": table.table}

@@ -11,10 +11,10 @@ from psycopg import sql
 from sg.adapters.postgres import fragment_apply, fragment_sql
 from sg.adapters.postgres.key_match import KeyShape
 from sg.adapters.postgres.key_upload import uploaded_keys
+from sg.adapters.postgres.relation import REGCLASS, relation_args
 from sg.adapters.postgres.session_settings import CANONICAL_SETTINGS, pinned_settings
 from sg.adapters.postgres.sql_runner import as_query
 from sg.adapters.postgres.tuple_image import (
-    REGCLASS,
     ImageColumn,
     content_digest,
     image_columns,
@@ -125,7 +125,7 @@ class PostgresFragmentStore:
         """Bytes on disk, indexes and TOAST included."""
         size = self._sql.run(
             sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
-            {"schema": table.schema, "table": table.table},
+            relation_args(table),
             ResultShape.ONE_ONE,
         )
         return int(size or 0)

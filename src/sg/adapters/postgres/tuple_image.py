@@ -13,13 +13,12 @@ from typing import NamedTuple
 
 from psycopg import sql
 
+from sg.adapters.postgres.relation import REGCLASS, relation_args
 from sg.domain.content_digest import BLOCK_BYTES
 from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, UndefinedObjectError
 from sg.domain.model import ColumnSpec, ResultShape, TableRef
 from sg.domain.object_record import ContentDigest
 from sg.ports.sql import SqlRunner
-
-REGCLASS = sql.SQL("to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(table)s))")
 
 _COLUMNS = sql.SQL(
     """WITH RECURSIVE cols AS (
@@ -64,9 +63,7 @@ class ImageColumn(NamedTuple):
 def image_columns(runner: SqlRunner, table: TableRef) -> list[ImageColumn]:
     """The table's columns in order; `TableNotFoundError` when it does not exist."""
     try:
-        rows = runner.run(
-            _COLUMNS, {"schema": table.schema, "table": table.table}, ResultShape.MANY_MANY
-        )
+        rows = runner.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
     except UndefinedObjectError as exc:  # only sg_meta.qualified_type can be missing here
         raise EngineNotInitializedError(
             f"the engine's database lacks sg's schemas; run initialize() first ({exc})"
