@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal, overload
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Literal, overload
 
-from sg.app.container import Container
 from sg.app.sql_engine import PsycopgEngine
-from sg.domain.changes import ChangeCounts
+from sg.domain.changes import ChangeCounts, ChangeTracking
 from sg.domain.model import Change, TableRef
 
 
@@ -17,15 +17,10 @@ class AuditTriggerChangeEngine(PsycopgEngine):
     Like every engine call, tracking works inside the engine's transaction: commit to keep it.
     """
 
-    def __init__(
-        self,
-        conn_params: Mapping[str, Any],
-        name: str,
-        *,
-        container: Container | None = None,
-    ) -> None:
-        super().__init__(conn_params, name, container=container)
-        self._changes = self._container.change_tracking(self._container.change_capture(self._sql))
+    @cached_property
+    def _changes(self) -> ChangeTracking:
+        """The change-tracking service on this engine's connection, built from the container."""
+        return self._container.change_tracking(self._container.change_capture(self._sql))
 
     def track_tables(self, tables: Iterable[tuple[str, str]]) -> None:
         """Install the audit triggers on each `(schema, table)`; tracking twice is harmless."""
