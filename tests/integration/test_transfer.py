@@ -164,7 +164,7 @@ class Terminator(threading.Thread):
             row = admin.execute(
                 "SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = %s", [self.pid]
             ).fetchone()
-            return row is not None and int(row[0]) > 20_000
+            return row is not None and int(row[0]) > 1_000  # mid-stream, well before its end
         row = admin.execute(
             "SELECT state = 'active' AND starts_with(query, 'INSERT')"
             " FROM pg_stat_activity WHERE pid = %s",

@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from sg.adapters.fdw.statements import (
+    CONNECT_TIMEOUT_SECONDS,
     QUIET_SETTINGS,
     READ_SETTINGS,
     SET_LOCALLY,
@@ -43,6 +44,8 @@ from sg.ports.transport import RowsMoved, TransferRoute
 # noise; over a real network each round trip costs latency, while a batch costs memory
 # on both servers. 10k keeps round trips few and batches a few MiB.
 FETCH_SIZE = 10_000
+_SET_TIMEOUT = "SELECT set_config('statement_timeout', %s, true)"
+IMPORT_TIMEOUT_SECONDS = CONNECT_TIMEOUT_SECONDS + 2
 _IMPORTED = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
     " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s)"
@@ -75,10 +78,7 @@ class FdwTransport:
         names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
         server = create_server(name, server_options(self._route.source_params, self._fetch_size))
         mapping = create_user_mapping(name, self._route.source_params)
-        statements = [
-            sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)),
-            import_table(table, name),
-        ]
+        schema = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name))
         insert = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
             sql.Identifier(*table), names, names, sql.Identifier(name, table.table)
         )
@@ -93,8 +93,8 @@ class FdwTransport:
                 with conn.cursor() as cursor:
                     cursor.execute(server)
                     _quietly(cursor, mapping)
-                    for statement in statements:
-                        cursor.execute(statement)
+                    cursor.execute(schema)
+                    self._import(cursor, import_table(table, name))
                     cursor.execute(_IMPORTED, [name, table.table])
                     if not _first(cursor.fetchone()):
                         raise TableNotFoundError(
@@ -110,6 +110,27 @@ class FdwTransport:
                 raise self._error(exc, conn) from exc
         on_rows(rows)
         return LoadedBody(rows, None)
+
+    def _import(self, cursor: psycopg.Cursor[Any], statement: sql.Composed) -> None:
+        """Import the foreign table, which opens the connection to the source, within a bound.
+
+        Some servers' postgres_fdw does not apply `connect_timeout` while a silent peer keeps
+        the connection pending, so a local statement timeout bounds the wait as well.
+        """
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        previous = str(_first(cursor.fetchone()))
+        cursor.execute(_SET_TIMEOUT, [f"{IMPORT_TIMEOUT_SECONDS}s"])
+        try:
+            cursor.execute(statement)
+        except psycopg.errors.QueryCanceled:
+            source = self._route.source_params
+            raise RemoteEngineError(
+                f"the destination's server got no answer from the source engine"
+                f" {source.describe()} at {source.fdw_host or source.host}:"
+                f"{source.fdw_port or source.port} within {IMPORT_TIMEOUT_SECONDS} s"
+                " (set SG_ENGINE_FDW_HOST/PORT to the address it sees)"
+            ) from None
+        cursor.execute(_SET_TIMEOUT, [previous])
 
     def _error(self, exc: psycopg.Error, conn: Connection) -> SgError:
         source = self._route.source_params
