@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +12,8 @@ from rich.text import Text
 from sg.app.cli.names import parse_schema_or_table, parse_table
 from sg.app.cli.progress import spinner
 from sg.app.cli.session import session_of
-from sg.domain.model import Change, ChangeKind
+from sg.app.object_engine import PostgresEngine
+from sg.domain.model import Change, ChangeKind, TableRef
 
 _SIGNS = {
     ChangeKind.INSERT: ("+", "green"),
@@ -27,12 +29,7 @@ def track(ctx: typer.Context, tables: TablesArg) -> None:
 
     Example: sg track shop.orders shop.customers
     """
-    session = session_of(ctx)
-    engine = session.engine()
-    refs = [parse_table(t) for t in tables]
-    engine.track_tables(refs)
-    engine.commit()
-    session.say(f"tracking {', '.join(str(r) for r in refs)}")
+    _for_tables(ctx, tables, PostgresEngine.track_tables, "tracking")
 
 
 def untrack(ctx: typer.Context, tables: TablesArg) -> None:
@@ -40,12 +37,21 @@ def untrack(ctx: typer.Context, tables: TablesArg) -> None:
 
     Example: sg untrack shop.orders
     """
+    _for_tables(ctx, tables, PostgresEngine.untrack_tables, "no longer tracking")
+
+
+def _for_tables(
+    ctx: typer.Context,
+    tables: list[str],
+    action: Callable[[PostgresEngine, list[TableRef]], None],
+    done: str,
+) -> None:
     session = session_of(ctx)
     engine = session.engine()
     refs = [parse_table(t) for t in tables]
-    engine.untrack_tables(refs)
+    action(engine, refs)
     engine.commit()
-    session.say(f"no longer tracking {', '.join(str(r) for r in refs)}")
+    session.say(f"{done} {', '.join(str(r) for r in refs)}")
 
 
 def tracked(ctx: typer.Context, as_json: JsonOpt = False) -> None:
