@@ -43,3 +43,17 @@ def test_delete_database_of_another_database(engine: PsycopgEngine, server: Test
     assert not _database_exists(server, victim)
     engine.delete_database(victim)  # already gone: not an error
     assert engine.run_sql("SELECT 1", return_shape=ResultShape.ONE_ONE) == 1
+
+
+def test_is_initialized_reads_without_touching_pending_work(server: TestServer) -> None:
+    name = f"sg_isinit_{uuid.uuid4().hex[:8]}"
+    engine = PsycopgEngine(server.params(name), "probe")
+    try:
+        assert engine.is_initialized() is False  # no database yet
+        engine.initialize()
+        engine.run_sql("CREATE TABLE pending (x int)")
+        assert engine.is_initialized() is True
+        assert engine.table_exists("public", "pending")  # the open transaction survived
+    finally:
+        engine.close()
+        server.drop_database(name)

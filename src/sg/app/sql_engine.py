@@ -124,9 +124,7 @@ class PsycopgEngine:
         """True when the engine's database exists and holds sg's schemas."""
         if not self._container.database_admin(self.params).database_exists(self.params.dbname):
             return False
-        installed = self._container.schema_installer(self._sql).is_installed()
-        self._sql.rollback()
-        return installed
+        return self._container.schema_installer(self._sql).is_installed()
 
     def delete_database(self, database: str) -> None:
         """Drop `database` through the admin connection (this engine's own connection first)."""
