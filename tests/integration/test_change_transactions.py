@@ -105,14 +105,14 @@ def test_watermark_discards_exactly_what_the_read_saw(tracker: AuditTriggerChang
     late = PsycopgSqlRunner(EngineParams.from_mapping(tracker.conn_params), "late")
     try:
         # `early` logs first but commits after the read; `late` logs and commits before it.
-        early.run("UPDATE t SET v = 'early' WHERE id = 2", None, ResultShape.NONE)
-        late.run("UPDATE t SET v = 'late' WHERE id = 3", None, ResultShape.NONE)
+        early.run("UPDATE public.t SET v = 'early' WHERE id = 2", None, ResultShape.NONE)
+        late.run("UPDATE public.t SET v = 'late' WHERE id = 3", None, ResultShape.NONE)
         late.commit()
-        reader.run("UPDATE t SET v = 'own' WHERE id = 4", None, ResultShape.NONE)
+        reader.run("UPDATE public.t SET v = 'own' WHERE id = 4", None, ResultShape.NONE)
         read = tracking.read_pending(table)
         assert [c.primary_key for c in read.changes] == [(3,), (4,)]
         early.commit()
-        reader.run("UPDATE t SET v = 'after' WHERE id = 5", None, ResultShape.NONE)
+        reader.run("UPDATE public.t SET v = 'after' WHERE id = 5", None, ResultShape.NONE)
         reader.commit()
         tracking.discard_read(table, read.watermark)
         reader.commit()

@@ -71,6 +71,11 @@ class FakeSqlRunner:
         return []
 
     @contextmanager
+    def user_session(self) -> Iterator[None]:
+        """No session settings to switch."""
+        yield
+
+    @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Keep the statements run inside only if the block succeeds."""
         mark = len(self.pending)

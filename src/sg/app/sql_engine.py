@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
@@ -39,8 +40,9 @@ class PsycopgEngine:
 
     @property
     def connection(self) -> Any:
-        """Engine-internal psycopg connection (opened now if needed)."""
-        return self._sql.native_connection()
+        """The engine's psycopg connection (opened now if needed), under the user's settings."""
+        with self._sql.user_session():
+            return self._sql.native_connection()
 
     def run_sql(
         self,
@@ -49,13 +51,15 @@ class PsycopgEngine:
         return_shape: ResultShape = ResultShape.MANY_MANY,
     ) -> Any:
         """Run one statement; return its result shaped by `return_shape`, or None."""
-        return self._sql.run(statement, arguments, ResultShape(return_shape))
+        with self._sql.user_session():
+            return self._sql.run(statement, arguments, ResultShape(return_shape))
 
     def run_sql_batch(
         self, statement: Statement, arguments: Sequence[Arguments], schema: str | None = None
     ) -> None:
         """Run a statement for every argument set in few round trips, optionally in `schema`."""
-        self._sql.run_batch(statement, arguments, schema)
+        with self._sql.user_session():
+            self._sql.run_batch(statement, arguments, schema)
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A savepoint block: errors inside roll back to it; the outer transaction goes on."""
@@ -136,4 +140,8 @@ class PsycopgEngine:
         self, statement: Statement, arguments: Arguments | None = None, batch_rows: int = 10_000
     ) -> Iterator[tuple[Any, ...]]:
         """Stream a query's rows through a server-side cursor in bounded memory."""
-        return self._sql.stream(statement, arguments, batch_rows)
+        rows = self._sql.stream(statement, arguments, batch_rows)
+        with self._sql.user_session():
+            # The query starts (under the user's settings) when its first row is asked for.
+            first = next(rows, None)
+        return iter(()) if first is None else itertools.chain([first], rows)

@@ -44,6 +44,10 @@ class SqlRunner(Protocol):
         """The names of the columns a query returns, without fetching its rows."""
         ...
 
+    def user_session(self) -> AbstractContextManager[None]:
+        """Statements inside run under the user's own session settings, not sg's pinned ones."""
+        ...
+
     def savepoint(self) -> AbstractContextManager[None]:
         """A savepoint: released on success, rolled back (and the error re-raised) on failure."""
         ...

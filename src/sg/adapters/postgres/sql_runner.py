@@ -10,11 +10,13 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from sg.adapters.postgres.connection import Connection, connect_engine
 from sg.adapters.postgres.errors import translate_error
+from sg.adapters.postgres.session_mode import SessionMode
 from sg.domain.engine_params import EngineParams
-from sg.domain.errors import SgError
+from sg.domain.errors import EngineConnectionError, SgError
 from sg.domain.model import ResultShape
 from sg.ports.sql import Arguments, Statement
 
@@ -71,33 +73,71 @@ def shape_result(cursor: psycopg.Cursor[tuple[Any, ...]], shape: ResultShape) ->
 
 
 class PsycopgSqlRunner:
-    """Runs SQL on one engine's connection, opened on first use and reopened if it broke."""
+    """Runs SQL on one engine's connection, opened on first use and reopened if it broke.
+
+    sg's own statements run under pinned session settings (search_path, encoding, date and
+    float formats: see `session_mode`); statements inside `user_session()` run under the
+    user's own settings, which are put back before any of them runs.
+    """
 
     def __init__(self, params: EngineParams, name: str) -> None:
         self._params = params
         self._name = name
         self._conn: Connection | None = None
         self._savepoints: list[str] = []
+        self._user_depth = 0
+        self._mode = SessionMode()
 
     def __repr__(self) -> str:
         return f"PsycopgSqlRunner({self._name!r}, {self._params.describe()!r})"
 
     def native_connection(self) -> Connection:
-        """The open psycopg connection (opened now if needed)."""
-        if self._conn is None or self._conn.closed:
-            self._conn = connect_engine(self._params, self._name)
-            self._savepoints.clear()
-        return self._conn
+        """The open psycopg connection (opened now if needed), in the mode the caller is in."""
+        for attempt in (1, 2):
+            conn = self._connection()
+            idle = self._idle(conn)
+            try:
+                self._mode.enter(conn, user=self._user_depth > 0)
+                return conn
+            except psycopg.OperationalError as exc:
+                if attempt == 1 and idle and conn.broken:
+                    log.info("engine %s: connection lost while idle; reconnecting", self._name)
+                    self._forget_connection()
+                    continue
+                raise self._fail(exc) from exc
+            except psycopg.Error as exc:
+                raise self._fail(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def user_session(self) -> Iterator[None]:
+        """Run the block's statements under the user's own session settings."""
+        self._user_depth += 1
+        try:
+            yield
+        finally:
+            self._user_depth -= 1
 
     def run(self, statement: Statement, arguments: Arguments | None, shape: ResultShape) -> Any:
         """Run one statement and shape its result; on error roll back and raise an `SgError`."""
-        conn = self.native_connection()
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
-                return shape_result(cursor, shape)
-        except psycopg.Error as exc:
-            raise self._fail(exc) from exc
+        for attempt in (1, 2):
+            conn = self.native_connection()
+            idle = self._idle(conn)
+            try:
+                with conn.cursor() as cursor:
+                    cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
+                    return shape_result(cursor, shape)
+            except psycopg.OperationalError as exc:
+                # A connection the server dropped while no transaction was open lost nothing:
+                # the statement (never committed) runs again once on a new connection.
+                if attempt == 1 and idle and conn.broken:
+                    log.info("engine %s: connection lost while idle; reconnecting", self._name)
+                    self._forget_connection()
+                    continue
+                raise self._fail(exc) from exc
+            except psycopg.Error as exc:
+                raise self._fail(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def run_batch(
         self, statement: Statement, arguments: Sequence[Arguments], schema: str | None
@@ -202,10 +242,28 @@ class PsycopgSqlRunner:
         if self._conn is None or self._conn.closed:
             return
         self._savepoints.clear()
+        if not commit:
+            self._mode.rolled_back()
         try:
             self._conn.commit() if commit else self._conn.rollback()
         except psycopg.Error as exc:
             raise self._fail(exc) from exc
+
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect_engine(self._params, self._name)
+            self._savepoints.clear()
+            self._mode = SessionMode()
+        return self._conn
+
+    def _idle(self, conn: Connection) -> bool:
+        return conn.info.transaction_status == TransactionStatus.IDLE and not self._savepoints
+
+    def _forget_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+        self._savepoints.clear()
 
     def _unwind_to(self, name: str) -> None:
         del self._savepoints[self._savepoints.index(name) :]
@@ -214,9 +272,14 @@ class PsycopgSqlRunner:
         """Undo the failed work (innermost savepoint, else the transaction) and type the error."""
         error = translate_error(exc, (self._params.password, self._params.admin_password))
         conn = self._conn
+        self._mode.rolled_back()
         if conn is None or conn.closed or conn.broken:
-            self._conn = None
-            self._savepoints.clear()
+            self._forget_connection()
+            if not isinstance(error, EngineConnectionError):
+                error = EngineConnectionError(
+                    f"the connection to engine {self._name} was lost; its open transaction "
+                    f"was rolled back (the next call reconnects): {error}"
+                )
             return error
         try:
             if self._savepoints:
