@@ -77,6 +77,15 @@ class TableNotTrackedError(SgError):
     """Changes were asked of a table that is not tracked; track it first."""
 
 
+class TrackingBrokenError(SgError):
+    """A tracked table's capture was disabled, dropped or outgrown: its pending changes cannot
+    be trusted until the table is tracked again."""
+
+
+class UntrustedObjectError(SgError):
+    """An operation would run code owned by a role sg does not trust with its privileges."""
+
+
 class ObjectNotFoundError(SgError):
     """An object id names no object in the engine (or in the remote engine)."""
 

@@ -12,6 +12,7 @@ from sg.domain.errors import (
     EngineNotInitializedError,
     TableNotFoundError,
     TableNotTrackedError,
+    TrackingBrokenError,
 )
 from sg.domain.model import ResultShape, TableRef
 from sg.ports.capture import CapturedChanges, KeyState, Watermark
@@ -76,8 +77,11 @@ class PostgresChangeCapture:
         self._require_installed()
         entry = self._lookup(table)
         if entry is None:
-            raise TableNotTrackedError(
-                f"table {table} is not tracked; track it with track_tables() first"
+            raise TableNotTrackedError(f"table {table} is not tracked; track it first")
+        if entry.problem is not None:
+            raise TrackingBrokenError(
+                f"the pending changes of table {table} cannot be trusted: {entry.problem}; "
+                "track it again to start afresh (its pending changes are discarded)"
             )
         return entry
 
@@ -114,7 +118,7 @@ class PostgresChangeCapture:
 
 
 def _entry(row: tuple[Any, ...]) -> q.TrackedTable:
-    relid, log_table, schema, name, columns, keys, sortable = row
+    relid, log_table, schema, name, columns, keys, sortable, problem = row
     return q.TrackedTable(
         int(relid),
         str(log_table),
@@ -122,6 +126,7 @@ def _entry(row: tuple[Any, ...]) -> q.TrackedTable:
         tuple(columns),
         tuple(keys),
         tuple(sortable),
+        None if problem is None else str(problem),
     )
 
 

@@ -18,13 +18,12 @@ MARK_COLUMNS = 3
 STATE_COLUMNS = 3
 
 REGISTRY = sql.SQL(
-    """SELECT r.relid, r.log_table, n.nspname, c.relname, r.columns, r.key_columns, r.sortable
+    """SELECT r.relid, r.log_table, n.nspname, c.relname, r.columns, r.key_columns, r.sortable,
+        sg_audit.capture_problem(r.relid)
     FROM sg_audit.tracked_tables r
     JOIN pg_catalog.pg_class c ON c.oid = r.relid
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE EXISTS (
-        SELECT FROM pg_catalog.pg_trigger g
-        WHERE g.tgrelid = r.relid AND g.tgname = 'sg_capture_insert')"""
+    WHERE true"""
 )
 REGISTRY_ORDER = sql.SQL(" ORDER BY n.nspname, c.relname")
 REGISTRY_ONE = sql.SQL(" AND r.relid = {}").format(REGCLASS)
@@ -49,6 +48,7 @@ class TrackedTable(NamedTuple):
     columns: tuple[str, ...]
     key_positions: tuple[int, ...]
     sortable: tuple[bool, ...]
+    problem: str | None = None  # why its capture cannot be trusted; None when it can
 
     @property
     def log(self) -> sql.Identifier:

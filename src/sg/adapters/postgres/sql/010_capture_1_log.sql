@@ -21,11 +21,88 @@ CREATE TABLE IF NOT EXISTS sg_audit.tracked_tables (
     sortable boolean[] NOT NULL,
     tracked_at timestamptz NOT NULL DEFAULT now()
 );
+-- The columns (name, type, typmod, collation) the capture functions were written for.
+ALTER TABLE sg_audit.tracked_tables ADD COLUMN IF NOT EXISTS signature text;
 COMMENT ON TABLE sg_audit.tracked_tables IS
     'Tracked tables by oid: log table, captured columns, primary key positions (1-based into '
     'columns, empty = whole-row key) and whether each column type has a default ordering.';
 
 CREATE SEQUENCE IF NOT EXISTS sg_audit.log_seq;
+
+-- The columns of a table as the capture functions depend on them: a change to any of them
+-- (through ALTER of the table, of a parent, or of its type) makes them stop capturing.
+CREATE OR REPLACE FUNCTION sg_audit.column_signature(rel oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT string_agg(format('%I %s %s %s', a.attname, a.atttypid, a.atttypmod, a.attcollation),
+        ', ' ORDER BY a.attnum)
+    FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$fn$;
+
+-- Why a table cannot be tracked (or, once tracked, why its capture can no longer be
+-- trusted); NULL when nothing is wrong with its shape.
+CREATE OR REPLACE FUNCTION sg_audit.shape_problem(rel oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT CASE
+        WHEN c.oid IS NULL THEN 'it does not exist'
+        WHEN c.relkind = 'p' THEN 'it is partitioned (writes addressed to a partition would '
+            'escape its capture)'
+        WHEN c.relkind <> 'r' THEN 'it is not a table'
+        WHEN c.relispartition THEN 'it is a partition (writes through its parent would escape '
+            'its capture)'
+        WHEN EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = rel OR i.inhparent = rel)
+            THEN 'it has an inheritance parent or child (writes and column changes through the '
+                'other table would escape its capture)'
+        WHEN c.reloftype <> 0 THEN 'it is a typed table (ALTER TYPE would change its columns)'
+    END
+    FROM (SELECT rel AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid
+$fn$;
+
+-- The capture triggers a tracked table must have, each enabled, calling its own function,
+-- for every row of its statements (no column list, no WHEN), with its transition tables.
+-- tgtype bits: 2 before, 4 insert, 8 delete, 16 update, 32 truncate (0: after, statement).
+CREATE OR REPLACE FUNCTION sg_audit.trigger_problem(rel oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT 'its capture trigger ' || e.name || ' was '
+        || CASE WHEN g.oid IS NULL THEN 'dropped or replaced' ELSE 'disabled' END
+    FROM (VALUES
+        ('sg_capture_begin', 'capture_begin', 30, NULL, NULL),
+        ('sg_capture_insert', format('capture_%s_insert', rel), 4, NULL, 'sg_new'),
+        ('sg_capture_update', format('capture_%s_update', rel), 16, 'sg_old', 'sg_new'),
+        ('sg_capture_delete', format('capture_%s_delete', rel), 8, 'sg_old', NULL),
+        ('sg_capture_truncate', format('capture_%s_truncate', rel), 34, NULL, NULL)
+    ) AS e(name, func, kind, old_table, new_table)
+    LEFT JOIN pg_trigger g ON g.tgrelid = rel AND g.tgname = e.name
+        AND g.tgfoid = (SELECT p.oid FROM pg_proc p
+            WHERE p.pronamespace = 'sg_audit'::regnamespace AND p.proname = e.func
+                AND p.pronargs = 0)
+        AND g.tgtype = e.kind AND g.tgattr = ''::int2vector AND g.tgqual IS NULL
+        AND g.tgoldtable IS NOT DISTINCT FROM e.old_table
+        AND g.tgnewtable IS NOT DISTINCT FROM e.new_table
+    WHERE g.oid IS NULL OR g.tgenabled NOT IN ('O', 'A')
+    ORDER BY e.kind
+    LIMIT 1
+$fn$;
+
+-- Why a tracked table's pending changes cannot be trusted; NULL when they can.
+CREATE OR REPLACE FUNCTION sg_audit.capture_problem(rel oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT coalesce(sg_audit.shape_problem(rel),
+        CASE WHEN sg_audit.column_signature(rel) IS DISTINCT FROM r.signature
+            THEN 'its columns changed' END,
+        sg_audit.trigger_problem(rel))
+    FROM sg_audit.tracked_tables r WHERE r.relid = rel
+$fn$;
+
+-- Run before each INSERT, UPDATE or DELETE statement on a tracked table: every capture of
+-- one query (a statement and the data-modifying WITH clauses it holds, whose changes take
+-- effect together) then shares this statement's log position (`currval`).
+CREATE OR REPLACE FUNCTION sg_audit.capture_begin() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    PERFORM nextval('sg_audit.log_seq');
+    RETURN NULL;
+END
+$fn$;
 
 -- True when values of type `t` can be ordered with a default btree operator class.
 CREATE OR REPLACE FUNCTION sg_audit.is_sortable(t oid) RETURNS boolean
@@ -62,6 +139,9 @@ DECLARE
     op text;
     target regclass := (SELECT c.oid::regclass FROM pg_class c WHERE c.oid = rel);
 BEGIN
+    IF target IS NOT NULL THEN
+        EXECUTE format('DROP TRIGGER IF EXISTS sg_capture_begin ON %s', target);
+    END IF;
     FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
         IF target IS NOT NULL THEN
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'sg_capture_' || op, target);
@@ -74,15 +154,18 @@ END
 $fn$;
 
 -- Forgets tracked tables that were dropped (needed when no event trigger could be installed).
+-- A table that still exists but lost a capture trigger is not forgotten: its log stays, and
+-- reading it is an error until the table is tracked again.
 CREATE OR REPLACE FUNCTION sg_audit.forget_dropped() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
     PERFORM sg_audit.untrack(r.relid)
     FROM sg_audit.tracked_tables r
-    WHERE NOT EXISTS (
-        SELECT FROM pg_trigger g WHERE g.tgrelid = r.relid AND g.tgname = 'sg_capture_insert');
+    WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = r.relid);
 END
 $fn$;
 
 REVOKE ALL ON FUNCTION sg_audit.is_sortable(oid), sg_audit.untrack(oid),
-    sg_audit.forget_dropped() FROM PUBLIC;
+    sg_audit.forget_dropped(), sg_audit.column_signature(oid), sg_audit.shape_problem(oid),
+    sg_audit.trigger_problem(oid), sg_audit.capture_problem(oid), sg_audit.capture_begin()
+    FROM PUBLIC;

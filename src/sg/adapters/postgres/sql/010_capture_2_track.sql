@@ -1,18 +1,28 @@
 -- Tracking a table: its log, its capture functions and the triggers that call them.
 
--- One capture function: `body` runs with capture.seq (the statement's sequence value) and
--- capture.tx (the writing transaction); qualified, they cannot clash with column names.
+-- One capture function: `body` runs with capture.seq (the statement's log position: `nextval`
+-- for TRUNCATE, else the one `sg_audit.capture_begin` drew for the query) and capture.tx (the
+-- writing transaction); qualified, they cannot clash with column names. It first checks that
+-- the table still has the columns it was written for: copying values of other types into the
+-- log would run casts the table's owner may have written, with the log owner's rights.
 CREATE OR REPLACE FUNCTION sg_audit.create_capture(rel oid, op text, body text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     fn text := format('sg_audit.%I', format('capture_%s_%s', rel, op));
+    signature text := (SELECT r.signature FROM sg_audit.tracked_tables r WHERE r.relid = rel);
 BEGIN
     EXECUTE format(
         $def$CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-        SET search_path = pg_catalog, pg_temp AS %L$def$,
+        SET search_path = pg_catalog, pg_temp SET row_security = off AS %L$def$,
         fn,
-        format(E'<<capture>>\nDECLARE\n    seq bigint := nextval(''sg_audit.log_seq'');\n'
-            || E'    tx xid8 := pg_current_xact_id();\nBEGIN\n%s\n    RETURN NULL;\nEND', body));
+        format(E'<<capture>>\nDECLARE\n    seq bigint := %s(''sg_audit.log_seq'');\n'
+            || E'    tx xid8 := pg_current_xact_id();\nBEGIN\n'
+            || E'    IF sg_audit.column_signature(TG_RELID) IS DISTINCT FROM %L THEN\n'
+            || E'        RAISE EXCEPTION ''the columns of tracked table %%.%% changed'', '
+            || E'TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = ''object_not_in_prerequisite_state'', '
+            || E'HINT = ''untrack it, or change its columns back'';\n'
+            || E'    END IF;\n%s\n    RETURN NULL;\nEND',
+            CASE op WHEN 'truncate' THEN 'nextval' ELSE 'currval' END, signature, body));
     EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', fn);
 END
 $fn$;
@@ -37,14 +47,19 @@ DECLARE
     moment text;
     referencing text;
 BEGIN
-    IF (SELECT relkind FROM pg_class WHERE oid = rel) NOT IN ('r', 'p') THEN
-        RAISE EXCEPTION '% is not a table', target USING ERRCODE = 'wrong_object_type';
+    IF sg_audit.shape_problem(rel) IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot track %: %', target, sg_audit.shape_problem(rel)
+            USING ERRCODE = 'wrong_object_type';
     END IF;
     -- Serialises tracking of one table, so a concurrent second call finds it tracked.
     PERFORM pg_advisory_xact_lock(hashtext('sg_audit.track'), (rel::bigint - 2147483648)::int);
     PERFORM sg_audit.forget_dropped();
     IF EXISTS (SELECT FROM sg_audit.tracked_tables WHERE relid = rel) THEN
-        RETURN;
+        IF sg_audit.capture_problem(rel) IS NULL THEN
+            RETURN;
+        END IF;
+        -- Tracking again a table whose capture broke: its log cannot be trusted; start afresh.
+        PERFORM sg_audit.untrack(rel);
     END IF;
     log := format('sg_audit.%I', 'log_' || rel);
 
@@ -78,8 +93,9 @@ BEGIN
     EXECUTE format('CREATE TABLE %s (sg_xid xid8 NOT NULL, sg_seq bigint NOT NULL, '
         'sg_existed boolean NOT NULL, %s) WITH (autovacuum_vacuum_insert_threshold = -1)',
         log, defs);
-    INSERT INTO sg_audit.tracked_tables (relid, log_table, columns, key_columns, sortable)
-    VALUES (rel, 'log_' || rel, cols, keys, sortable);
+    INSERT INTO sg_audit.tracked_tables (relid, log_table, columns, key_columns, sortable,
+        signature)
+    VALUES (rel, 'log_' || rel, cols, keys, sortable, sg_audit.column_signature(rel));
 
     head := format('INSERT INTO %s (sg_xid, sg_seq, sg_existed, ', log);
     IF key_log IS NOT NULL THEN
@@ -124,6 +140,8 @@ BEGIN
             'sg_audit.%I()', 'sg_capture_' || op, moment, upper(op), target, referencing,
             format('capture_%s_%s', rel, op));
     END LOOP;
+    EXECUTE format('CREATE TRIGGER sg_capture_begin BEFORE INSERT OR UPDATE OR DELETE ON %s '
+        'FOR EACH STATEMENT EXECUTE FUNCTION sg_audit.capture_begin()', target);
 END
 $fn$;
 

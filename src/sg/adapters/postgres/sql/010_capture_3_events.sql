@@ -15,31 +15,30 @@ BEGIN
 END
 $fn$;
 
--- Refuses ALTER TABLE that changes a tracked table's columns: its capture functions and log
--- name the columns it had (installed only where event triggers are allowed).
+-- Refuses DDL that would make a tracked table's capture inexact: changing its columns,
+-- giving it an inheritance parent or child, making it a typed table, disabling its capture
+-- triggers (installed only where event triggers are allowed; elsewhere the capture functions
+-- refuse writes after a column change, and reads report the rest).
 CREATE OR REPLACE FUNCTION sg_audit.on_alter_table() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     altered regclass;
+    problem text;
 BEGIN
     IF to_regclass('sg_audit.tracked_tables') IS NULL THEN
         RETURN;
     END IF;
-    SELECT r.relid::regclass INTO altered
+    SELECT r.relid::regclass, sg_audit.capture_problem(r.relid) INTO altered, problem
     FROM sg_audit.tracked_tables r
     JOIN pg_event_trigger_ddl_commands() d
-        ON d.classid = 'pg_class'::regclass AND d.objid = r.relid
-    WHERE (SELECT array_agg(a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod)
-                ORDER BY a.attnum)
-            FROM pg_attribute a WHERE a.attrelid = r.relid AND a.attnum > 0 AND NOT a.attisdropped)
-        IS DISTINCT FROM
-        (SELECT array_agg(r.columns[a.attnum - 3] || ' ' || format_type(a.atttypid, a.atttypmod)
-                ORDER BY a.attnum)
-            FROM pg_attribute a
-            WHERE a.attrelid = format('sg_audit.%I', r.log_table)::regclass AND a.attnum > 3)
+        ON d.classid = 'pg_class'::regclass AND (d.objid = r.relid OR EXISTS (
+            SELECT FROM pg_inherits i
+            WHERE (i.inhrelid = r.relid AND i.inhparent = d.objid)
+                OR (i.inhparent = r.relid AND i.inhrelid = d.objid)))
+    WHERE sg_audit.capture_problem(r.relid) IS NOT NULL
     LIMIT 1;
     IF altered IS NOT NULL THEN
-        RAISE EXCEPTION 'table % is tracked: its columns cannot change', altered
+        RAISE EXCEPTION 'table % is tracked: %', altered, problem
             USING ERRCODE = 'object_in_use',
                 HINT = 'untrack it (its pending changes are discarded), alter it, track it again';
     END IF;
@@ -59,9 +58,11 @@ BEGIN
         CREATE EVENT TRIGGER sg_audit_forget_dropped ON sql_drop
             EXECUTE FUNCTION sg_audit.on_sql_drop();
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = 'sg_audit_guard_columns') THEN
+    IF NOT EXISTS (SELECT FROM pg_event_trigger
+            WHERE evtname = 'sg_audit_guard_columns' AND 'CREATE TABLE' = ANY (evttags)) THEN
+        DROP EVENT TRIGGER IF EXISTS sg_audit_guard_columns;
         CREATE EVENT TRIGGER sg_audit_guard_columns ON ddl_command_end
-            WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION sg_audit.on_alter_table();
+            WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE') EXECUTE FUNCTION sg_audit.on_alter_table();
     END IF;
 END
 $do$;
