@@ -23,10 +23,10 @@ from sg.domain.errors import (
     TableNotFoundError,
     TableNotTrackedError,
     TrackingBrokenError,
-    UntrustedObjectError,
     TransactionConflictError,
     TransportUnavailableError,
     UndefinedObjectError,
+    UntrustedObjectError,
 )
 from sg.domain.model import Change, ChangeKind, ResultShape
 from sg.domain.object_id import ObjectId
@@ -60,10 +60,10 @@ __all__ = [
     "TableNotFoundError",
     "TableNotTrackedError",
     "TrackingBrokenError",
-    "UntrustedObjectError",
     "TransactionConflictError",
     "TransportUnavailableError",
     "UndefinedObjectError",
+    "UntrustedObjectError",
     "container",
     "make_conn",
 ]

@@ -89,10 +89,11 @@ def read_changes(table: TrackedTable, limit: int | None) -> sql.Composed:
 def _order(table: TrackedTable) -> sql.Composed:
     if table.key_positions:
         return _join([_log_column(p, "s") for p in table.key_positions])
-    # A column type without a default ordering is ordered by its text.
+    # A column type without a default ordering is ordered by its text (its output function:
+    # a cast to text could be a function written by the type's owner).
     return _join(
         [
-            sql.SQL("{}" if sortable else "{}::text").format(_log_column(p, "s"))
+            sql.SQL("{}" if sortable else "pg_catalog.concat({})").format(_log_column(p, "s"))
             for p, sortable in zip(_positions(table), table.sortable, strict=True)
         ]
     )

@@ -14,6 +14,11 @@ from sg.adapters.postgres.key_upload import uploaded_keys
 from sg.adapters.postgres.relation import REGCLASS, relation_args
 from sg.adapters.postgres.session_settings import CANONICAL_SETTINGS, pinned_settings
 from sg.adapters.postgres.sql_runner import as_query
+from sg.adapters.postgres.trust import (
+    require_plain_source,
+    require_trusted_target,
+    require_trusted_types,
+)
 from sg.adapters.postgres.tuple_image import (
     ImageColumn,
     content_digest,
@@ -89,6 +94,7 @@ class PostgresFragmentStore:
             sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(check_type_name(c.type)))
             for c in columns
         ]
+        require_trusted_types(self._sql, [c.type for c in columns])
         key = [sql.Identifier(c.name) for c in columns if c.is_pk]
         if with_key and key:
             parts.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(key)))
@@ -163,6 +169,7 @@ class PostgresFragmentStore:
             raise UndefinedObjectError(f"the fragments lack the key column(s) {unknown}")
         shape = KeyShape.of(columns, key)
         quals = self._bind(extra_quals, extra_qual_args)
+        require_trusted_target(self._sql, target)
         with self._sql.savepoint():
             if self._sql.run(
                 sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(*target)),
@@ -184,6 +191,7 @@ class PostgresFragmentStore:
             return sql.SQL(cursor.mogrify(query, list(args)))
 
     def _source_columns(self, source: TableRef) -> list[ImageColumn]:
+        require_plain_source(self._sql, source)
         columns = image_columns(self._sql, source)
         if any(c.spec.name == FLAG_COLUMN for c in columns):
             raise InvalidIdentifierError(

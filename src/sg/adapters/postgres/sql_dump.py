@@ -10,6 +10,7 @@ from psycopg import sql
 
 from sg.adapters.postgres.session_settings import CANONICAL_SETTINGS, pinned_settings
 from sg.adapters.postgres.sql_runner import as_query
+from sg.adapters.postgres.trust import require_plain_source
 from sg.domain.model import TableRef
 from sg.ports.sql import ComposedSql, SqlRunner
 
@@ -36,6 +37,7 @@ class PostgresTableSqlDumper:
         where_args: Sequence[Any] | None,
     ) -> int:
         """Stream the selected rows to `stream` in bounded memory; return the row count."""
+        require_plain_source(self._sql, table)
         selected: sql.Composable = sql.SQL("SELECT {columns} FROM {table}").format(
             columns=_column_list(columns), table=sql.Identifier(*table)
         )
@@ -45,10 +47,15 @@ class PostgresTableSqlDumper:
         names = self._sql.column_names(selected, args)
         aliases = [sql.Identifier(f"c{i}") for i in range(len(names))]
         literals = sql.SQL(", ").join(
-            sql.SQL("quote_nullable({}::text)").format(alias) for alias in aliases
+            # Output functions, never casts: a cast to text can be a function of the type's owner.
+            sql.SQL(
+                "CASE WHEN pg_catalog.num_nulls({0}) = 1 THEN 'NULL'"
+                " ELSE pg_catalog.quote_literal(pg_catalog.concat({0})) END"
+            ).format(alias)
+            for alias in aliases
         )
         render = sql.SQL(
-            "SELECT concat_ws(', ', {literals}) FROM ({selected}) AS s({aliases})"
+            "SELECT pg_catalog.concat_ws(', ', {literals}) FROM ({selected}) AS s({aliases})"
         ).format(literals=literals, selected=selected, aliases=sql.SQL(", ").join(aliases))
         insert = (
             sql.SQL("INSERT INTO {} ({}) VALUES\n")

@@ -1,0 +1,55 @@
+"""Refuse work that would run code owned by a role sg does not trust (see `sql/040_trust.sql`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import sql
+
+from sg.adapters.postgres.relation import REGCLASS, relation_args
+from sg.domain.errors import TableNotFoundError, UntrustedObjectError
+from sg.domain.model import ResultShape, TableRef
+from sg.ports.sql import SqlRunner
+
+_SOURCE = sql.SQL("SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = {}").format(REGCLASS)
+_TYPES = sql.SQL(
+    "SELECT sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t))"
+    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(t)"
+    " WHERE sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t)) IS NOT NULL LIMIT 1"
+)
+_TARGET = sql.SQL("SELECT sg_meta.untrusted_target({}::pg_catalog.oid)").format(REGCLASS)
+
+# Reading these runs nothing but the rows' own output: plain and partitioned tables.
+_READABLE_KINDS = ("r", "p")
+
+
+def require_plain_source(runner: SqlRunner, table: TableRef) -> None:
+    """Raise unless `table` is a table (a view, for one, would run its functions as sg)."""
+    kind = runner.run(_SOURCE, relation_args(table), ResultShape.ONE_ONE)
+    if kind is None:
+        raise TableNotFoundError.named(*table)
+    if kind not in _READABLE_KINDS:
+        raise UntrustedObjectError(
+            f"{table} is not a table (a view, materialized view, foreign table or sequence); "
+            "sg stores only tables"
+        )
+
+
+def require_trusted_types(runner: SqlRunner, types: Sequence[str]) -> None:
+    """Raise if values of any of these types (names as sg spells them) run untrusted code."""
+    problem = runner.run(_TYPES, [list(types)], ResultShape.ONE_ONE)
+    if problem is not None:
+        raise UntrustedObjectError(
+            f"refusing to create a table of these columns: {problem}; "
+            "have a superuser or the engine role own the type"
+        )
+
+
+def require_trusted_target(runner: SqlRunner, table: TableRef) -> None:
+    """Raise unless sg may write into `table` without running an untrusted role's code."""
+    problem = runner.run(_TARGET, relation_args(table), ResultShape.ONE_ONE)
+    if problem is not None:
+        raise UntrustedObjectError(
+            f"refusing to write into {table}: {problem}; "
+            "write into a new table, or have a superuser or the engine role own it"
+        )
