@@ -8,6 +8,7 @@ from typing import Any
 
 from sg.adapters.postgres import capture_sql as q
 from sg.adapters.postgres.relation import relation_args
+from sg.adapters.postgres.trust import require_trusted_columns
 from sg.domain.errors import (
     EngineNotInitializedError,
     TableNotFoundError,
@@ -32,6 +33,7 @@ class PostgresChangeCapture:
         relid = self._sql.run(q.RELATION, relation_args(table), ResultShape.ONE_ONE)
         if relid is None:
             raise TableNotFoundError.named(*table, hint="create it before tracking it")
+        require_trusted_columns(self._sql, table)
         self._sql.run(q.TRACK, [int(relid)], ResultShape.NONE)
 
     def untrack(self, table: TableRef) -> None:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from psycopg import sql
 
 from sg.adapters.postgres.relation import REGCLASS
+from sg.adapters.postgres.text_form import as_text
 from sg.domain.model import TableRef
 
 AUDIT_SCHEMA = "sg_audit"
@@ -93,7 +94,7 @@ def _order(table: TrackedTable) -> sql.Composed:
     # a cast to text could be a function written by the type's owner).
     return _join(
         [
-            sql.SQL("{}" if sortable else "pg_catalog.concat({})").format(_log_column(p, "s"))
+            _log_column(p, "s") if sortable else as_text(_log_column(p, "s"))
             for p, sortable in zip(_positions(table), table.sortable, strict=True)
         ]
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from sg.adapters.postgres.text_form import as_text
 from sg.adapters.postgres.tuple_image import ImageColumn
 
 
@@ -41,7 +42,7 @@ class KeyShape:
         return [
             sql.Identifier(alias, c.spec.name)
             if c.has_equality
-            else sql.SQL("({})::text").format(sql.Identifier(alias, c.spec.name))
+            else as_text(sql.Identifier(alias, c.spec.name))
             for c in self.columns
         ]
 

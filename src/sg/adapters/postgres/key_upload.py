@@ -13,6 +13,7 @@ from psycopg.types.json import Json, Jsonb
 
 from sg.adapters.postgres.errors import translate_error
 from sg.adapters.postgres.key_match import KeyShape
+from sg.adapters.postgres.trust import require_trusted_types
 from sg.domain.errors import DataValueError
 from sg.domain.model import ResultShape, TableRef
 from sg.ports.sql import SqlRunner
@@ -27,6 +28,8 @@ def uploaded_keys(
 ) -> Iterator[str]:
     """A temporary table (yielded by name) holding `keys`, typed like the source's key."""
     name = f"sg_keys_{next(_names)}"
+    # Keys are received into columns of the key's types: a domain's checks would run.
+    require_trusted_types(runner, [c.spec.type for c in shape.columns])
     width = len(shape.columns)
     for key in keys:
         if len(key) != width:

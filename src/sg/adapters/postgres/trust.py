@@ -17,6 +17,11 @@ _TYPES = sql.SQL(
     " FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(t)"
     " WHERE sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t)) IS NOT NULL LIMIT 1"
 )
+_COLUMNS = sql.SQL(
+    "SELECT sg_meta.untrusted_type_code(a.atttypid) FROM pg_catalog.pg_attribute a"
+    " WHERE a.attrelid = {} AND a.attnum > 0 AND NOT a.attisdropped"
+    " AND sg_meta.untrusted_type_code(a.atttypid) IS NOT NULL ORDER BY a.attnum LIMIT 1"
+).format(REGCLASS)
 _TARGET = sql.SQL("SELECT sg_meta.untrusted_target({}::pg_catalog.oid)").format(REGCLASS)
 
 # Reading these runs nothing but the rows' own output: plain and partitioned tables.
@@ -42,6 +47,16 @@ def require_trusted_types(runner: SqlRunner, types: Sequence[str]) -> None:
         raise UntrustedObjectError(
             f"refusing to create a table of these columns: {problem}; "
             "have a superuser or the engine role own the type"
+        )
+
+
+def require_trusted_columns(runner: SqlRunner, table: TableRef) -> None:
+    """Raise if values of a column of `table` run untrusted code when stored (domain checks)."""
+    problem = runner.run(_COLUMNS, relation_args(table), ResultShape.ONE_ONE)
+    if problem is not None:
+        raise UntrustedObjectError(
+            f"refusing to track {table}: {problem}; its capture would run that code with "
+            "the engine role's rights (have a superuser or the engine role own the type)"
         )
 
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from psycopg import sql
 
 from sg.adapters.postgres.relation import REGCLASS, relation_args
+from sg.adapters.postgres.text_form import as_text
 from sg.domain.content_digest import BLOCK_BYTES
 from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, UndefinedObjectError
 from sg.domain.model import ColumnSpec, ResultShape, TableRef
@@ -84,7 +85,7 @@ def is_copy_canonical(columns: Sequence[ImageColumn]) -> bool:
 def field_image(value: sql.Composable, column: ImageColumn) -> sql.Composable:
     """The length-prefixed bytes of one field (-1 when NULL), as binary COPY writes them."""
     if column.send_function is None:
-        sent = sql.SQL("pg_catalog.textsend(({})::text)").format(value)
+        sent = sql.SQL("pg_catalog.textsend({})").format(as_text(value))
     else:
         sent = sql.SQL("{}({})").format(sql.Identifier("pg_catalog", column.send_function), value)
     return sql.SQL(
