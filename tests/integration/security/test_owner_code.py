@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from sg import DatabaseError, SgError, TrackingBrokenError, UntrustedObjectError
+from sg import DatabaseError, ResultShape, SgError, TrackingBrokenError, UntrustedObjectError
 from tests.integration.security.attackers import Setting
 
 
@@ -61,7 +61,8 @@ def test_domains_and_casts_of_a_table_owner_never_run_as_the_engine(setting: Set
     assert patch is not None
     e.checkout_objects([first, patch], "public", "moods_rebuilt")
     assert e.run_sql(
-        "SELECT pg_catalog.concat(m) FROM public.moods_rebuilt ORDER BY id", return_shape=3
+        "SELECT pg_catalog.concat(m) FROM public.moods_rebuilt ORDER BY id",
+        return_shape=ResultShape.MANY_ONE,
     ) == [
         "happy",
         "happy",
@@ -174,8 +175,11 @@ def test_disabled_or_dropped_capture_is_an_error_not_silence(setting: Setting) -
         e.get_pending_changes("public", "w")
     # Nothing was discarded: the table is still listed, and its log still holds the insert.
     assert e.get_tracked_tables() == [("public", "w")]
-    relid = e.run_sql("SELECT 'public.w'::regclass::oid", return_shape=1)
-    assert e.run_sql(f"SELECT count(*) FROM sg_audit.log_{relid}", return_shape=1) >= 1
+    relid = e.run_sql("SELECT 'public.w'::regclass::oid", return_shape=ResultShape.ONE_ONE)
+    assert (
+        e.run_sql(f"SELECT count(*) FROM sg_audit.log_{relid}", return_shape=ResultShape.ONE_ONE)
+        >= 1
+    )
     if setting.superuser_engine:
         # Tracking it again starts afresh (dropping triggers needs the table's owner or a
         # superuser).
