@@ -89,7 +89,12 @@ class SessionMode:
 def _read(conn: Connection) -> list[str]:
     with conn.cursor() as cursor:
         row = cursor.execute(_READ, [_NAMES]).fetchone()
-    return [str(value) for value in row[0]] if row else []
+    # Under SQL_ASCII the driver hands text over as bytes (the server's own, UTF-8 here).
+    return (
+        [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in row[0]]
+        if row
+        else []
+    )
 
 
 def _write(conn: Connection, names: list[str], values: list[str]) -> None:

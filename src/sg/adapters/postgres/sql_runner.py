@@ -247,6 +247,10 @@ class PsycopgSqlRunner:
         try:
             self._conn.commit() if commit else self._conn.rollback()
         except psycopg.Error as exc:
+            if not commit and self._conn.broken:
+                # Nothing left to roll back: the server ended the session and its transaction.
+                self._forget_connection()
+                return
             raise self._fail(exc) from exc
 
     def _connection(self) -> Connection:
@@ -275,12 +279,10 @@ class PsycopgSqlRunner:
         self._mode.rolled_back()
         if conn is None or conn.closed or conn.broken:
             self._forget_connection()
-            if not isinstance(error, EngineConnectionError):
-                error = EngineConnectionError(
-                    f"the connection to engine {self._name} was lost; its open transaction "
-                    f"was rolled back (the next call reconnects): {error}"
-                )
-            return error
+            return EngineConnectionError(
+                f"the connection to engine {self._name} was lost ({error}); its open "
+                "transaction was rolled back, and the next call reconnects"
+            )
         try:
             if self._savepoints:
                 with conn.cursor() as cursor:
