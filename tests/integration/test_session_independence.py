@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -51,10 +51,23 @@ def test_tracking_and_objects_work_under_any_session_setting(
     engine.run_sql(setting)
     shown = engine.run_sql("SHOW " + setting.split()[1], return_shape=ResultShape.ONE_ONE)
     engine.run_sql("UPDATE public.t SET f = 0.30000000000000004 WHERE id = 1")
+    engine.run_sql("INSERT INTO public.t SELECT 2, 'y', at, f, b, a, i FROM public.t")
     assert engine.snapshot_table("public", "t") != before
     changes = engine.get_pending_changes("public", "t")
-    assert changes == [Change((1,), ChangeKind.UPDATE, {"f": 0.30000000000000004})]
-    assert engine.get_pending_changes("public", "t", aggregate=True) == (0, 0, 1)
+    inserted = {
+        "id": 2,
+        "wert ä": "y",
+        "at": datetime(2025, 2, 13, 8, 39, tzinfo=UTC),
+        "f": 0.30000000000000004,
+        "b": b"\x00\xff",
+        "a": ["a", None],
+        "i": timedelta(days=1, hours=2),
+    }
+    assert changes == [
+        Change((1,), ChangeKind.UPDATE, {"f": 0.30000000000000004}),
+        Change((2,), ChangeKind.INSERT, inserted),
+    ]
+    assert engine.get_pending_changes("public", "t", aggregate=True) == (1, 0, 1)
     patch = engine.commit_changes("public", "t")
     assert patch is not None
     engine.checkout_objects([before, patch], "public", "rebuilt")
