@@ -199,3 +199,51 @@ def test_partitioned_tables_and_partitions_are_not_tracked(setting: Setting) -> 
     with pytest.raises(SgError, match="is a partition"):
         e.track_tables([("public", "p1")])
     assert e.get_tracked_tables() == []
+
+
+def test_row_security_policies_never_run_as_the_engine(setting: Setting) -> None:
+    setting.payload("public.evil_policy", "id int", "boolean", "true")
+    a = setting.attacker
+    a.run_sql("CREATE TABLE public.secret (id int PRIMARY KEY, v text)")
+    a.run_sql("INSERT INTO public.secret VALUES (1, 'a'), (2, 'b')")
+    a.run_sql("ALTER TABLE public.secret ENABLE ROW LEVEL SECURITY")
+    a.run_sql("CREATE POLICY p ON public.secret USING (public.evil_policy(id))")
+    a.run_sql(f"GRANT SELECT, UPDATE, TRIGGER, TRUNCATE ON public.secret TO {setting.engine_role}")
+    a.commit()
+    e = setting.engine
+    if setting.superuser_engine:
+        # A superuser bypasses row security: the whole table, and no policy runs.
+        object_id = e.snapshot_table("public", "secret")
+        assert e.describe_object(object_id).rows_upserted == 2
+    else:
+        # Filtered rows would be lost silently: sg refuses instead of running the policy.
+        with pytest.raises(UntrustedObjectError, match="row-level security"):
+            e.snapshot_table("public", "secret")
+        with pytest.raises(UntrustedObjectError, match="row-level security"):
+            e.track_tables([("public", "secret")])
+        setting.assert_safe()
+        return
+    e.track_tables([("public", "secret")])
+    e.commit()
+    a.run_sql("TRUNCATE public.secret")
+    a.commit()
+    assert e.get_pending_changes("public", "secret", aggregate=True) == (0, 2, 0)
+    setting.assert_safe()
+
+
+def test_a_capture_trigger_replaced_by_the_owner_is_detected(setting: Setting) -> None:
+    e, a = setting.engine, setting.attacker
+    a.run_sql("CREATE TABLE public.r (id int PRIMARY KEY, v text)")
+    a.run_sql(f"GRANT SELECT, UPDATE, TRIGGER ON public.r TO {setting.engine_role}")
+    a.commit()
+    e.track_tables([("public", "r")])
+    e.commit()
+    setting.payload("public.evil_capture", returns="trigger", result="NULL")
+    a.run_sql(
+        "CREATE OR REPLACE TRIGGER sg_capture_update AFTER UPDATE ON public.r"
+        " FOR EACH STATEMENT EXECUTE FUNCTION public.evil_capture()"
+    )
+    a.commit()
+    with pytest.raises(TrackingBrokenError, match="sg_capture_update"):
+        e.get_pending_changes("public", "r")
+    setting.assert_safe()

@@ -11,7 +11,10 @@ from sg.domain.errors import TableNotFoundError, UntrustedObjectError
 from sg.domain.model import ResultShape, TableRef
 from sg.ports.sql import SqlRunner
 
-_SOURCE = sql.SQL("SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = {}").format(REGCLASS)
+_SOURCE = sql.SQL(
+    "SELECT c.relkind, pg_catalog.row_security_active(c.oid) FROM pg_catalog.pg_class c"
+    " WHERE c.oid = {}"
+).format(REGCLASS)
 _TYPES = sql.SQL(
     "SELECT sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t))"
     " FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(t)"
@@ -30,13 +33,20 @@ _READABLE_KINDS = ("r", "p")
 
 def require_plain_source(runner: SqlRunner, table: TableRef) -> None:
     """Raise unless `table` is a table (a view, for one, would run its functions as sg)."""
-    kind = runner.run(_SOURCE, relation_args(table), ResultShape.ONE_ONE)
-    if kind is None:
+    row = runner.run(_SOURCE, relation_args(table), ResultShape.ONE_MANY)
+    if row is None:
         raise TableNotFoundError.named(*table)
+    kind, row_security = row
     if kind not in _READABLE_KINDS:
         raise UntrustedObjectError(
             f"{table} is not a table (a view, materialized view, foreign table or sequence); "
             "sg stores only tables"
+        )
+    if row_security:
+        raise UntrustedObjectError(
+            f"row-level security policies of {table} apply to the engine role: sg would see "
+            "only some of its rows and run the policies' code; use a role that owns the "
+            "table, a superuser, or one with BYPASSRLS"
         )
 
 
@@ -51,7 +61,9 @@ def require_trusted_types(runner: SqlRunner, types: Sequence[str]) -> None:
 
 
 def require_trusted_columns(runner: SqlRunner, table: TableRef) -> None:
-    """Raise if values of a column of `table` run untrusted code when stored (domain checks)."""
+    """Raise if values of a column of `table` run untrusted code when stored (domain checks),
+    or if `table` is no table sg can read whole."""
+    require_plain_source(runner, table)
     problem = runner.run(_COLUMNS, relation_args(table), ResultShape.ONE_ONE)
     if problem is not None:
         raise UntrustedObjectError(
