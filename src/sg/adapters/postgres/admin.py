@@ -52,5 +52,7 @@ class PostgresDatabaseAdmin:
 
 
 def _exists(conn: Connection, name: str) -> bool:
-    found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    found = conn.execute(
+        "SELECT 1 FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) %s", [name]
+    ).fetchone()
     return found is not None

@@ -31,8 +31,11 @@ def open_connection(
     *,
     autocommit: bool = False,
     application_name: str = "sg",
+    pinned_path: bool = False,
 ) -> Connection:
-    """Connect with a bounded timeout; errors never carry the password."""
+    """Connect with a bounded timeout; errors never carry the password. `pinned_path`: the
+    session's search_path is `pg_catalog, pg_temp` (for connections only sg uses)."""
+    extra: dict[str, Any] = {"options": "-c search_path=pg_catalog,pg_temp"} if pinned_path else {}
     try:
         return psycopg.connect(
             host=host,
@@ -43,6 +46,7 @@ def open_connection(
             autocommit=autocommit,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             application_name=application_name[:63],
+            **extra,
         )
     except psycopg.Error as exc:
         error = translate_error(exc, (password,))
@@ -78,4 +82,5 @@ def connect_admin(params: EngineParams) -> Connection:
         params.admin_dbname,
         autocommit=True,
         application_name="sg:admin",
+        pinned_path=True,
     )
