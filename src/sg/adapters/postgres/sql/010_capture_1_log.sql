@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS sg_audit.tracked_tables (
     sortable boolean[] NOT NULL,
     tracked_at timestamptz NOT NULL DEFAULT now()
 );
--- The columns (name, type, typmod, collation) the capture functions were written for.
+-- The columns (name, type, typmod, collation) the capture functions were written for, and
+-- the tables whose writes they capture (the table, and a partitioned table's partitions).
 ALTER TABLE sg_audit.tracked_tables ADD COLUMN IF NOT EXISTS signature text;
+ALTER TABLE sg_audit.tracked_tables ADD COLUMN IF NOT EXISTS members oid[];
 COMMENT ON TABLE sg_audit.tracked_tables IS
     'Tracked tables by oid: log table, captured columns, primary key positions (1-based into '
     'columns, empty = whole-row key) and whether each column type has a default ordering.';
@@ -33,9 +35,17 @@ CREATE SEQUENCE IF NOT EXISTS sg_audit.log_seq;
 -- (through ALTER of the table, of a parent, or of its type) makes them stop capturing.
 CREATE OR REPLACE FUNCTION sg_audit.column_signature(rel oid) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    -- By name: capture names columns, and a partition may hold them in another order.
     SELECT string_agg(format('%I %s %s %s', a.attname, a.atttypid, a.atttypmod, a.attcollation),
-        ', ' ORDER BY a.attnum)
+        ', ' ORDER BY a.attname)
     FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+$fn$;
+
+-- The tables whose writes the capture of `rel` must see: itself and, when it is partitioned,
+-- its partitions at every level (a statement names one of them, and fires its triggers only).
+CREATE OR REPLACE FUNCTION sg_audit.capture_members(rel oid) RETURNS SETOF oid
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT rel UNION SELECT t.relid::oid FROM pg_partition_tree(rel) t
 $fn$;
 
 -- Why a table cannot be tracked (or, once tracked, why its capture can no longer be
@@ -44,51 +54,65 @@ CREATE OR REPLACE FUNCTION sg_audit.shape_problem(rel oid) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT CASE
         WHEN c.oid IS NULL THEN 'it does not exist'
-        WHEN c.relkind = 'p' THEN 'it is partitioned (writes addressed to a partition would '
-            'escape its capture)'
-        WHEN c.relkind <> 'r' THEN 'it is not a table'
-        WHEN c.relispartition THEN 'it is a partition (writes through its parent would escape '
-            'its capture)'
-        WHEN EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = rel OR i.inhparent = rel)
+        WHEN c.relispartition THEN format('it is a partition of %s: track that table, whose '
+            'capture covers its partitions', pg_partition_root(c.oid)::regclass)
+        WHEN c.relkind NOT IN ('r', 'p') THEN 'it is not a table'
+        WHEN EXISTS (SELECT FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid
+                WHERE (i.inhrelid = rel OR i.inhparent = rel) AND NOT k.relispartition)
             THEN 'it has an inheritance parent or child (writes and column changes through the '
                 'other table would escape its capture)'
         WHEN c.reloftype <> 0 THEN 'it is a typed table (ALTER TYPE would change its columns)'
+        ELSE (SELECT format('its partition %s is a foreign table, whose writes sg cannot see',
+                m::regclass)
+            FROM sg_audit.capture_members(rel) m JOIN pg_class f ON f.oid = m
+            WHERE f.relkind = 'f' LIMIT 1)
     END
     FROM (SELECT rel AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid
 $fn$;
 
--- The capture triggers a tracked table must have, each enabled, calling its own function,
--- for every row of its statements (no column list, no WHEN), with its transition tables.
+-- The capture triggers every member of a tracked table must have, each enabled, calling the
+-- table's own function, for every row of its statements (no column list, no WHEN), with its
+-- transition tables; and no member may have left (its rows left uncaptured).
 -- tgtype bits: 2 before, 4 insert, 8 delete, 16 update, 32 truncate (0: after, statement).
 CREATE OR REPLACE FUNCTION sg_audit.trigger_problem(rel oid) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
-    SELECT 'its capture trigger ' || e.name || ' was '
-        || CASE WHEN g.oid IS NULL THEN 'dropped or replaced' ELSE 'disabled' END
-    FROM (VALUES
-        ('sg_capture_begin', 'capture_begin', 30, NULL, NULL),
-        ('sg_capture_insert', format('capture_%s_insert', rel), 4, NULL, 'sg_new'),
-        ('sg_capture_update', format('capture_%s_update', rel), 16, 'sg_old', 'sg_new'),
-        ('sg_capture_delete', format('capture_%s_delete', rel), 8, 'sg_old', NULL),
-        ('sg_capture_truncate', format('capture_%s_truncate', rel), 34, NULL, NULL)
-    ) AS e(name, func, kind, old_table, new_table)
-    LEFT JOIN pg_trigger g ON g.tgrelid = rel AND g.tgname = e.name
-        AND g.tgfoid = (SELECT p.oid FROM pg_proc p
-            WHERE p.pronamespace = 'sg_audit'::regnamespace AND p.proname = e.func
-                AND p.pronargs = 0)
-        AND g.tgtype = e.kind AND g.tgattr = ''::int2vector AND g.tgqual IS NULL
-        AND g.tgoldtable IS NOT DISTINCT FROM e.old_table
-        AND g.tgnewtable IS NOT DISTINCT FROM e.new_table
-    WHERE g.oid IS NULL OR g.tgenabled NOT IN ('O', 'A')
-    ORDER BY e.kind
-    LIMIT 1
+    SELECT coalesce(
+        (SELECT format('%s was detached or dropped, and its rows left uncaptured',
+                CASE WHEN m = rel THEN 'the table' ELSE 'its partition ' || m END)
+            FROM sg_audit.tracked_tables r CROSS JOIN LATERAL unnest(r.members) AS m
+            WHERE r.relid = rel AND m NOT IN (SELECT sg_audit.capture_members(rel))
+            LIMIT 1),
+        (SELECT CASE WHEN m.m = rel THEN 'its' ELSE format('the partition %s''s', m.m::regclass)
+                END || ' capture trigger ' || e.name || ' was '
+                || CASE WHEN g.oid IS NULL THEN 'dropped or replaced' ELSE 'disabled' END
+            FROM sg_audit.capture_members(rel) AS m(m)
+            CROSS JOIN (VALUES
+                ('sg_capture_begin', 'capture_begin', 30, NULL, NULL),
+                ('sg_capture_insert', format('capture_%s_insert', rel), 4, NULL, 'sg_new'),
+                ('sg_capture_update', format('capture_%s_update', rel), 16, 'sg_old', 'sg_new'),
+                ('sg_capture_delete', format('capture_%s_delete', rel), 8, 'sg_old', NULL),
+                ('sg_capture_truncate', format('capture_%s_truncate', rel), 34, NULL, NULL)
+            ) AS e(name, func, kind, old_table, new_table)
+            LEFT JOIN pg_trigger g ON g.tgrelid = m.m AND g.tgname = e.name
+                AND g.tgfoid = (SELECT p.oid FROM pg_proc p
+                    WHERE p.pronamespace = 'sg_audit'::regnamespace AND p.proname = e.func
+                        AND p.pronargs = 0)
+                AND g.tgtype = e.kind AND g.tgattr = ''::int2vector AND g.tgqual IS NULL
+                AND g.tgoldtable IS NOT DISTINCT FROM e.old_table
+                AND g.tgnewtable IS NOT DISTINCT FROM e.new_table
+            WHERE g.oid IS NULL OR g.tgenabled NOT IN ('O', 'A')
+            ORDER BY m.m <> rel, e.kind
+            LIMIT 1))
 $fn$;
 
 -- Why a tracked table's pending changes cannot be trusted; NULL when they can.
 CREATE OR REPLACE FUNCTION sg_audit.capture_problem(rel oid) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     SELECT coalesce(sg_audit.shape_problem(rel),
-        CASE WHEN sg_audit.column_signature(rel) IS DISTINCT FROM r.signature
-            THEN 'its columns changed' END,
+        (SELECT CASE WHEN m = rel THEN 'its columns changed'
+                ELSE format('the columns of its partition %s changed', m::regclass) END
+            FROM sg_audit.capture_members(rel) m
+            WHERE sg_audit.column_signature(m) IS DISTINCT FROM r.signature LIMIT 1),
         sg_audit.trigger_problem(rel))
     FROM sg_audit.tracked_tables r WHERE r.relid = rel
 $fn$;
@@ -132,24 +156,29 @@ BEGIN
 END
 $fn$;
 
--- Drops a table's capture: its triggers (when the table still exists), functions and log.
+-- Drops a table's capture: its triggers (on every table that still calls its functions),
+-- functions and log. The registry row goes first, so that no guard sees a half-tracked table.
 CREATE OR REPLACE FUNCTION sg_audit.untrack(rel oid) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
     op text;
-    target regclass := (SELECT c.oid::regclass FROM pg_class c WHERE c.oid = rel);
+    target regclass;
 BEGIN
-    IF target IS NOT NULL THEN
+    DELETE FROM sg_audit.tracked_tables WHERE relid = rel;
+    FOR target IN
+        SELECT DISTINCT g.tgrelid::regclass FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid
+        WHERE p.pronamespace = 'sg_audit'::regnamespace
+            AND p.proname LIKE format('capture\_%s\_%%', rel)
+    LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS sg_capture_begin ON %s', target);
-    END IF;
-    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-        IF target IS NOT NULL THEN
+        FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
             EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'sg_capture_' || op, target);
-        END IF;
+        END LOOP;
+    END LOOP;
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
         EXECUTE format('DROP FUNCTION IF EXISTS sg_audit.%I()', format('capture_%s_%s', rel, op));
     END LOOP;
     EXECUTE format('DROP TABLE IF EXISTS sg_audit.%I', 'log_' || rel);
-    DELETE FROM sg_audit.tracked_tables WHERE relid = rel;
 END
 $fn$;
 
@@ -167,5 +196,6 @@ $fn$;
 
 REVOKE ALL ON FUNCTION sg_audit.is_sortable(oid), sg_audit.untrack(oid),
     sg_audit.forget_dropped(), sg_audit.column_signature(oid), sg_audit.shape_problem(oid),
-    sg_audit.trigger_problem(oid), sg_audit.capture_problem(oid), sg_audit.capture_begin()
+    sg_audit.trigger_problem(oid), sg_audit.capture_problem(oid), sg_audit.capture_begin(),
+    sg_audit.capture_members(oid)
     FROM PUBLIC;

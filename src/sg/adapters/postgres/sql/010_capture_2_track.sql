@@ -17,13 +17,38 @@ BEGIN
         fn,
         format(E'<<capture>>\nDECLARE\n    seq bigint := %s(''sg_audit.log_seq'');\n'
             || E'    tx xid8 := pg_current_xact_id();\nBEGIN\n'
-            || E'    IF sg_audit.column_signature(TG_RELID) IS DISTINCT FROM %L THEN\n'
-            || E'        RAISE EXCEPTION ''the columns of tracked table %%.%% changed'', '
+            || E'    IF sg_audit.column_signature(TG_RELID) IS DISTINCT FROM %L\n'
+            || E'            OR (TG_RELID <> %s AND pg_partition_root(TG_RELID)::oid IS DISTINCT FROM %s) THEN\n'
+            || E'        RAISE EXCEPTION ''the columns or partitions of tracked table %%.%% changed'', '
             || E'TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = ''object_not_in_prerequisite_state'', '
-            || E'HINT = ''untrack it, or change its columns back'';\n'
+            || E'HINT = ''untrack it, or change it back'';\n'
             || E'    END IF;\n%s\n    RETURN NULL;\nEND',
-            CASE op WHEN 'truncate' THEN 'nextval' ELSE 'currval' END, signature, body));
+            CASE op WHEN 'truncate' THEN 'nextval' ELSE 'currval' END, signature, rel, rel, body));
     EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', fn);
+END
+$fn$;
+
+-- Puts the capture triggers of tracked table `rel` on `member` (the table or a partition).
+CREATE OR REPLACE FUNCTION sg_audit.install_triggers(rel oid, member regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+    op text;
+    moment text;
+    referencing text;
+BEGIN
+    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
+        moment := CASE op WHEN 'truncate' THEN 'BEFORE' ELSE 'AFTER' END;
+        referencing := CASE op
+            WHEN 'insert' THEN 'REFERENCING NEW TABLE AS sg_new'
+            WHEN 'update' THEN 'REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
+            WHEN 'delete' THEN 'REFERENCING OLD TABLE AS sg_old'
+            ELSE '' END;
+        EXECUTE format('CREATE TRIGGER %I %s %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION '
+            'sg_audit.%I()', 'sg_capture_' || op, moment, upper(op), member, referencing,
+            format('capture_%s_%s', rel, op));
+    END LOOP;
+    EXECUTE format('CREATE TRIGGER sg_capture_begin BEFORE INSERT OR UPDATE OR DELETE ON %s '
+        'FOR EACH STATEMENT EXECUTE FUNCTION sg_audit.capture_begin()', member);
 END
 $fn$;
 
@@ -43,9 +68,7 @@ DECLARE
     new_all text;
     new_key text;
     head text;         -- INSERT INTO the log (its meta columns, ...
-    op text;
-    moment text;
-    referencing text;
+    members oid[];
 BEGIN
     IF sg_audit.shape_problem(rel) IS NOT NULL THEN
         RAISE EXCEPTION 'cannot track %: %', target, sg_audit.shape_problem(rel)
@@ -93,9 +116,10 @@ BEGIN
     EXECUTE format('CREATE TABLE %s (sg_xid xid8 NOT NULL, sg_seq bigint NOT NULL, '
         'sg_existed boolean NOT NULL, %s) WITH (autovacuum_vacuum_insert_threshold = -1)',
         log, defs);
+    members := ARRAY(SELECT sg_audit.capture_members(rel));
     INSERT INTO sg_audit.tracked_tables (relid, log_table, columns, key_columns, sortable,
-        signature)
-    VALUES (rel, 'log_' || rel, cols, keys, sortable, sg_audit.column_signature(rel));
+        signature, members)
+    VALUES (rel, 'log_' || rel, cols, keys, sortable, sg_audit.column_signature(rel), members);
 
     head := format('INSERT INTO %s (sg_xid, sg_seq, sg_existed, ', log);
     IF key_log IS NOT NULL THEN
@@ -123,27 +147,15 @@ BEGIN
     PERFORM sg_audit.create_capture(rel, 'delete', format(
         '%s%s) SELECT capture.tx, capture.seq, true, %s FROM sg_old o;',
         head, all_log, old_all));
-    -- The table is named at run time, so a renamed table stays tracked; no ONLY, so the
-    -- partitions of a partitioned table are copied too.
+    -- The table is named at run time, so a renamed table stays tracked. ONLY: truncating a
+    -- partitioned table fires the trigger of each partition, which copies its own rows.
     PERFORM sg_audit.create_capture(rel, 'truncate', format(
         'EXECUTE format(%L, TG_TABLE_SCHEMA, TG_TABLE_NAME) USING capture.tx, capture.seq;',
-        format('%s%s) SELECT $1, $2, true, %s FROM %%I.%%I o', head, all_log, old_all)));
+        format('%s%s) SELECT $1, $2, true, %s FROM ONLY %%I.%%I o', head, all_log, old_all)));
 
-    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-        moment := CASE op WHEN 'truncate' THEN 'BEFORE' ELSE 'AFTER' END;
-        referencing := CASE op
-            WHEN 'insert' THEN 'REFERENCING NEW TABLE AS sg_new'
-            WHEN 'update' THEN 'REFERENCING OLD TABLE AS sg_old NEW TABLE AS sg_new'
-            WHEN 'delete' THEN 'REFERENCING OLD TABLE AS sg_old'
-            ELSE '' END;
-        EXECUTE format('CREATE TRIGGER %I %s %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION '
-            'sg_audit.%I()', 'sg_capture_' || op, moment, upper(op), target, referencing,
-            format('capture_%s_%s', rel, op));
-    END LOOP;
-    EXECUTE format('CREATE TRIGGER sg_capture_begin BEFORE INSERT OR UPDATE OR DELETE ON %s '
-        'FOR EACH STATEMENT EXECUTE FUNCTION sg_audit.capture_begin()', target);
+    PERFORM sg_audit.install_triggers(rel, m::regclass) FROM unnest(members) AS m;
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION sg_audit.create_capture(oid, text, text), sg_audit.track(regclass)
-    FROM PUBLIC;
+REVOKE ALL ON FUNCTION sg_audit.create_capture(oid, text, text), sg_audit.track(regclass),
+    sg_audit.install_triggers(oid, regclass) FROM PUBLIC;
