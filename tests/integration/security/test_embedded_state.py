@@ -17,9 +17,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from typer.testing import CliRunner
 
 from sg.adapters.postgres.provisioning import LocalCluster
 from sg.adapters.postgres.server_user import unprivileged_user
+from sg.app.cli import app
 from sg.app.embedded import EmbeddedEngines
 from sg.domain.errors import ConfigurationError
 
@@ -151,6 +153,25 @@ def test_an_engine_folder_the_server_user_owns_is_refused(victim: Victim) -> Non
     with pytest.raises(ConfigurationError, match="older versions of sg") as refused:
         victim.engines.ensure_running(NAME)
     assert "chmod 711" in str(refused.value)
+    result = CliRunner().invoke(
+        app, ["--engine", NAME, "sql", "SELECT 1"], env={"SG_DATA_DIR": str(victim.engines.root)}
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, ConfigurationError)
+    assert "\n" not in str(result.exception)  # `sg` shows one `sg: error:` line
+
+
+def test_engines_are_not_made_where_the_server_user_can_write() -> None:
+    server_user = pwd.getpwnam(str(unprivileged_user()))
+    home = Path(tempfile.mkdtemp(prefix="sg-test-home-"))
+    try:
+        home.chmod(0o755)
+        os.chown(home, server_user.pw_uid, server_user.pw_gid)
+        engines = EmbeddedEngines(home / "data")
+        with pytest.raises(ConfigurationError, match=f"owned by uid {server_user.pw_uid}"):
+            engines.ensure_running(NAME)
+        assert not engines.directory(NAME).exists()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_the_server_runs_without_roots_user_or_groups(victim: Victim) -> None:
