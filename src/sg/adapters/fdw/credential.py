@@ -27,14 +27,13 @@ from sg.domain.model import TableRef
 
 LIFETIME = "5 minutes"  # bounds the login only: a connection made in time lives on
 _APPLICATION_NAME = "sg:transfer-credential"
-_MAY_CREATE_ROLES = (
-    "SELECT r.rolsuper OR r.rolcreaterole FROM pg_catalog.pg_roles AS r"
-    " WHERE r.rolname = pg_catalog.current_user()"
-)
-_TABLE_EXISTS = "SELECT pg_catalog.to_regclass(%s::pg_catalog.text) IS NOT NULL"
-_EXPIRY = (
-    "SELECT pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()"
+# May we make roles, does the (committed) table exist, and when does the login expire.
+_PREFLIGHT = (
+    "SELECT r.rolsuper OR r.rolcreaterole,"
+    " pg_catalog.to_regclass(%s::pg_catalog.text) IS NOT NULL,"
+    " pg_catalog.to_char(pg_catalog.timezone('UTC', pg_catalog.now()"
     ' OPERATOR(pg_catalog.+) %s::pg_catalog.interval), \'YYYY-MM-DD"T"HH24:MI:SS"Z"\')'
+    " FROM pg_catalog.pg_roles AS r WHERE r.rolname = pg_catalog.current_user()"
 )
 
 
@@ -76,28 +75,27 @@ def _create(conn: Connection, source: EngineParams, table: TableRef, role: str) 
     password = secrets.token_urlsafe(32)
     verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
     try:
-        if not _one(conn, _MAY_CREATE_ROLES, []):
+        row = conn.execute(_PREFLIGHT, [sql.Identifier(*table).as_string(conn), LIFETIME])
+        may_create_roles, table_exists, expiry = row.fetchone() or (False, False, None)
+        if not may_create_roles:
             raise TransportUnavailableError(
                 f"the fdw transport makes a short-lived login on the source engine for each"
                 f" transfer, and {source.user!r} there may not create roles: grant it"
                 " CREATEROLE, or set SG_TRANSPORT=copy"
             )
-        if not _one(conn, _TABLE_EXISTS, [sql.Identifier(*table).as_string(conn)]):
+        if not table_exists:
             raise TableNotFoundError(
                 f"the source engine has no committed table {table}: postgres_fdw"
                 " sees only committed work, so commit on the source first",
                 "42P01",
             )
-        expiry = str(_one(conn, _EXPIRY, [LIFETIME]))
-        with conn.transaction():
-            conn.execute(
-                sql.SQL(
-                    "CREATE ROLE {} LOGIN NOSUPERUSER NOINHERIT NOCREATEDB NOCREATEROLE"
-                    " NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 1 PASSWORD {} VALID UNTIL {}"
-                ).format(name, sql.Literal(verifier.decode()), sql.Literal(expiry))
-            )
-            for privilege in _privileges(table):
-                conn.execute(sql.SQL("GRANT {} TO {}").format(privilege, name))
+        create = sql.SQL(
+            "CREATE ROLE {} LOGIN NOSUPERUSER NOINHERIT NOCREATEDB NOCREATEROLE"
+            " NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 1 PASSWORD {} VALID UNTIL {}"
+        ).format(name, sql.Literal(verifier.decode()), sql.Literal(str(expiry)))
+        grants = [sql.SQL("GRANT {} TO {}").format(p, name) for p in _privileges(table)]
+        # One round trip; several statements in one query run as one transaction.
+        conn.execute(sql.SQL("; ").join([create, *grants]))
     except psycopg.Error as exc:
         raise _failure(exc, source, "create") from None
     return TransferLogin(role, password)
@@ -105,11 +103,9 @@ def _create(conn: Connection, source: EngineParams, table: TableRef, role: str) 
 
 def _drop(conn: Connection, source: EngineParams, table: TableRef, login: TransferLogin) -> None:
     name = sql.Identifier(login.user)
+    revokes = [sql.SQL("REVOKE {} FROM {}").format(p, name) for p in _privileges(table)]
     try:
-        with conn.transaction():
-            for privilege in _privileges(table):
-                conn.execute(sql.SQL("REVOKE {} FROM {}").format(privilege, name))
-            conn.execute(sql.SQL("DROP ROLE {}").format(name))
+        conn.execute(sql.SQL("; ").join([*revokes, sql.SQL("DROP ROLE {}").format(name)]))
     except psycopg.Error as exc:
         raise _failure(exc, source, "drop") from None
 
@@ -131,8 +127,3 @@ def _failure(exc: psycopg.Error, source: EngineParams, action: str) -> SgError:
             " SG_TRANSPORT=copy"
         )
     return error
-
-
-def _one(conn: Connection, query: str, args: list[object]) -> object:
-    row = conn.execute(query, args).fetchone()
-    return row[0] if row else None
