@@ -47,6 +47,7 @@ def write_state(base_dir: Path, state: ClusterState) -> None:
     )
     target = base_dir / STATE_FILE
     staging = base_dir / f".{STATE_FILE}.{os.getpid()}"
+    staging.unlink(missing_ok=True)  # left by a process that died with our pid
     descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
