@@ -6,7 +6,7 @@ import atexit
 import os
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ class TestServer:
     label: str
     base_params: dict[str, str]
     psql: str | None = None
+    log_file: Path | None = None
     _stop: Callable[[], None] | None = field(default=None, repr=False)
 
     def params(self, dbname: str) -> dict[str, str]:
@@ -103,9 +104,15 @@ def _dsn_server(dsn: str) -> TestServer:
     return TestServer("dsn", params, psql=_psql_path())
 
 
-def _cluster_server(index: int) -> TestServer:
+def provision_cluster(label: str, settings: Mapping[str, str]) -> TestServer:
+    """A throwaway local cluster with extra `postgresql.conf` settings (values spelt as that
+    file spells them); the caller stops it."""
+    return _cluster_server(label, settings)
+
+
+def _cluster_server(index: int | str, settings: Mapping[str, str] | None = None) -> TestServer:
     base = Path(tempfile.mkdtemp(prefix=CLUSTER_PREFIX))
-    cluster = LocalCluster.create(base)
+    cluster = LocalCluster.create(base, settings=settings)
     try:
         cluster.start()
     except BaseException:
@@ -117,6 +124,7 @@ def _cluster_server(index: int) -> TestServer:
         f"cluster{index}",
         cluster.conn_params(),
         psql=str(psql) if psql.is_file() else _psql_path(),
+        log_file=cluster.log_file,
         _stop=cluster.destroy,
     )
 

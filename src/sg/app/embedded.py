@@ -98,7 +98,7 @@ class EmbeddedEngines:
     @contextmanager
     def _locked(self, name: str) -> Iterator[None]:
         folder = self.directory(name).parent
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folders(folder)
         with (folder / f".{name}.lock").open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -112,5 +112,14 @@ class EmbeddedEngines:
 
     def _create(self, name: str) -> LocalCluster:
         base = self.directory(name)
-        base.parent.mkdir(parents=True, exist_ok=True)
+        _make_folders(base.parent)
         return LocalCluster.create(base)
+
+
+def _make_folders(folder: Path) -> None:
+    """Create `folder` and missing parents writable by their owner only, whatever the umask
+    (an engine's state must sit under folders no one else can change)."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o755, exist_ok=True)
+        path.chmod(0o755)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from psycopg import sql
 
+from sg.adapters.fdw.credential import TransferLogin
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import TableRef
 
@@ -36,29 +37,33 @@ def create_server(name: str, options: dict[str, str]) -> sql.Composed:
     )
 
 
-def create_user_mapping(name: str, source: EngineParams) -> sql.Composed:
-    """The current role's mapping to the source's user (and password, if it has one)."""
-    options = {"user": source.user}
-    if source.password is not None:
-        options["password"] = source.password
+def create_user_mapping(name: str, login: TransferLogin) -> sql.Composed:
+    """The current role's mapping to the source as the transfer's short-lived `login`."""
+    options = {"user": login.user, "password": login.password}
     return sql.SQL("CREATE USER MAPPING FOR CURRENT_USER SERVER {} OPTIONS ({})").format(
         sql.Identifier(name), _options(options)
     )
 
 
-# The user mapping's statement carries the source's password. Superusers (the only roles
-# allowed to) keep it out of the server log; the previous values come back right after.
+# The user mapping's statement carries a password: only the transfer's own, worthless once
+# the transfer ends, but superusers (the only roles allowed to) keep it out of the server
+# log and pg_stat_statements as well; the previous values come back right after.
 QUIET_SETTINGS = {
     "log_statement": "none",
     "log_min_error_statement": "panic",
     "log_min_duration_statement": "-1",
+    "pg_stat_statements.track_utility": "off",
 }
 READ_SETTINGS = sql.SQL(
-    "SELECT n, current_setting(n) FROM unnest(%s::text[]) AS u(n)"
-    " WHERE (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
+    "SELECT u.n, pg_catalog.current_setting(u.n, true)"
+    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(n)"
+    " WHERE pg_catalog.current_setting(u.n, true) IS NOT NULL AND (SELECT r.rolsuper"
+    " FROM pg_catalog.pg_roles AS r WHERE r.rolname = pg_catalog.current_user())"
 )
 SET_LOCALLY = sql.SQL(
-    "SELECT count(set_config(n, v, true)) FROM unnest(%s::text[], %s::text[]) AS u(n, v)"
+    "SELECT pg_catalog.count(pg_catalog.set_config(u.n, u.v, true))"
+    " FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.text[]),"
+    " pg_catalog.unnest(%s::pg_catalog.text[])) AS u(n, v)"
 )
 
 

@@ -3,7 +3,9 @@
 Per object, inside the destination's transaction: a foreign server and user mapping built
 from the source's parameters, a schema holding the object's foreign table (`IMPORT FOREIGN
 SCHEMA ... LIMIT TO`), one `INSERT ... SELECT`, then all of it dropped again before the
-caller commits. A rollback removes them too, so nothing outlives the transfer.
+caller commits. A rollback removes them too, so nothing outlives the transfer. The mapping
+logs in as a short-lived role made on the source for this object only (`credential`), so
+the engine's own password never reaches the destination.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from sg.adapters.fdw.credential import transfer_login
 from sg.adapters.fdw.statements import (
     CONNECT_TIMEOUT_SECONDS,
     QUIET_SETTINGS,
@@ -77,7 +80,6 @@ class FdwTransport:
         name = f"sg_transfer_{uuid.uuid4().hex}"
         names = sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
         server = create_server(name, server_options(self._route.source_params, self._fetch_size))
-        mapping = create_user_mapping(name, self._route.source_params)
         schema = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name))
         insert = sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(
             sql.Identifier(*table), names, names, sql.Identifier(name, table.table)
@@ -87,12 +89,15 @@ class FdwTransport:
             drop_server(name),
         ]
         # Within a savepoint: whatever fails, what was created is rolled back with it.
-        with destination.savepoint():
+        with (
+            transfer_login(self._route.source_params, table, name) as login,
+            destination.savepoint(),
+        ):
             conn = destination.native_connection()
             try:
                 with conn.cursor() as cursor:
                     cursor.execute(server)
-                    _quietly(cursor, mapping)
+                    _quietly(cursor, create_user_mapping(name, login))
                     cursor.execute(schema)
                     self._import(cursor, import_table(table, name))
                     cursor.execute(_IMPORTED, [name, table.table])

@@ -10,7 +10,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sg.adapters.postgres.server_user import ServerIdentity, run_as
+from sg.adapters.postgres.trusted_paths import untrusted_reason
 from sg.domain.errors import ConfigurationError
+
+SERVER_PROGRAMS = ("initdb", "pg_ctl", "postgres")
 
 
 def find_bin_dir() -> Path:
@@ -68,22 +72,21 @@ def server_env(bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def usable_bin_dir(bin_dir: Path, run_as: str | None) -> Path:
-    """`bin_dir`, or a world-readable copy of its install tree if `run_as` cannot reach it."""
-    if run_as is None:
+def usable_bin_dir(bin_dir: Path, server_user: str | None) -> Path:
+    """`bin_dir`, or a world-readable copy of its install tree if `server_user` cannot
+    reach it."""
+    if server_user is None:
         return bin_dir
-    probe = subprocess.run(
+    probe = run_as(
         [str(bin_dir / "initdb"), "--version"],
-        capture_output=True,
-        check=False,
-        user=run_as,
+        ServerIdentity.of(server_user),
         cwd="/",
         env=server_env(bin_dir),
     )
     if probe.returncode == 0:
         return bin_dir
     copy_root = Path(tempfile.gettempdir()) / f"sg-pginstall-{_tree_tag(bin_dir)}"
-    if copy_root.exists() and not _trusted(copy_root):
+    if copy_root.exists() and bin_dir_reason(copy_root / "bin") is not None:
         # someone else made (or can change) that folder: never run binaries from it
         copy_root = Path(tempfile.mkdtemp(prefix="sg-pginstall-private-")) / "tree"
     if not (copy_root / "bin" / "initdb").is_file():
@@ -104,16 +107,23 @@ def _open_permissions(root: Path) -> None:
         path.chmod(mode | (0o555 if path.is_dir() or mode & 0o100 else 0o444))
 
 
-def _trusted(root: Path) -> bool:
-    """Owned by us and writable by nobody else, down to the programs we would run."""
-    for path in (root, root / "bin", root / "bin" / "initdb", root / "bin" / "postgres"):
-        try:
-            info = path.lstat()
-        except OSError:
-            return False
-        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-            return False
-    return True
+def bin_dir_reason(bin_dir: Path) -> str | None:
+    """Why the server programs in `bin_dir` (and the libraries beside it) might run code
+    someone other than root or us wrote, or None when they are trusted."""
+    if not bin_dir.is_absolute():
+        return f"{bin_dir} is not an absolute path"
+    for program in SERVER_PROGRAMS:
+        problem = untrusted_reason(bin_dir / program)
+        if problem is not None:
+            return problem
+    libraries = bin_dir.parent / "lib"  # on the server's LD_LIBRARY_PATH
+    if not libraries.is_dir():
+        return None
+    for path in [libraries, *libraries.iterdir()]:
+        problem = untrusted_reason(path)
+        if problem is not None:
+            return problem
+    return None
 
 
 def _tree_tag(bin_dir: Path) -> str:

@@ -1,13 +1,15 @@
 """Throwaway or long-lived local PostgreSQL clusters driven from initdb and pg_ctl.
 
 Shared by the test fixtures and the command line's embedded engine. When run as root the
-server binaries run as an unprivileged user, because PostgreSQL refuses to run as root.
+server binaries run as an unprivileged user (PostgreSQL refuses to run as root) with that
+user's own groups. The cluster folder stays the invoking user's: only the data, socket and
+log inside it are given to the server's user, so the state file beside them, which decides
+what runs, cannot be changed by the server (see `cluster_state`).
 """
 
 from __future__ import annotations
 
 import glob
-import json
 import os
 import pwd
 import secrets
@@ -15,14 +17,28 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sg.adapters.postgres.pg_binaries import find_bin_dir, server_env, usable_bin_dir
+from sg.adapters.postgres.cluster_state import (
+    STATE_FILE,
+    ClusterState,
+    read_state,
+    recorded_owner_pid,
+    require_private_folder,
+    write_state,
+)
+from sg.adapters.postgres.pg_binaries import (
+    bin_dir_reason,
+    find_bin_dir,
+    server_env,
+    usable_bin_dir,
+)
+from sg.adapters.postgres.server_user import ServerIdentity, run_as, unprivileged_user
 from sg.domain.errors import ConfigurationError, EngineConnectionError
 
 SUPERUSER = "sg"
-_STATE_FILE = "sg-cluster.json"
 _SERVER_SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "fsync": "off",
@@ -33,19 +49,6 @@ _SERVER_SETTINGS = {
     "max_wal_size": "2GB",
     "log_min_messages": "warning",
 }
-
-
-def unprivileged_user() -> str | None:
-    """The user the server runs as when we are root (`postgres`, else `nobody`); else None."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return name
-    raise ConfigurationError("running as root and no unprivileged user exists to run PostgreSQL")
 
 
 def free_port() -> int:
@@ -94,34 +97,53 @@ class LocalCluster:
             "SG_ENGINE_POSTGRES_DB_NAME": "postgres",
         }
 
+    @property
+    def server_identity(self) -> ServerIdentity | None:
+        """Who the server programs run as (None: as ourselves)."""
+        return None if self.run_as is None else ServerIdentity.of(self.run_as)
+
     @classmethod
-    def create(cls, base_dir: Path, bin_dir: Path | None = None) -> LocalCluster:
-        """initdb a new cluster in the empty (or missing) `base_dir`; not started yet."""
+    def create(
+        cls,
+        base_dir: Path,
+        bin_dir: Path | None = None,
+        settings: Mapping[str, str] | None = None,
+    ) -> LocalCluster:
+        """initdb a new cluster in the empty (or missing) `base_dir`; not started yet.
+
+        `settings` are extra `postgresql.conf` lines (values as the file spells them).
+        """
         fresh = not base_dir.exists() or not any(base_dir.iterdir())
         try:
-            return cls._initdb(base_dir, bin_dir)
+            return cls._initdb(base_dir, bin_dir, settings or {})
         except BaseException:
             if fresh:  # leave nothing half-made behind: the next attempt starts clean
                 shutil.rmtree(base_dir, ignore_errors=True)
             raise
 
     @classmethod
-    def _initdb(cls, base_dir: Path, bin_dir: Path | None) -> LocalCluster:
-        run_as = unprivileged_user()
-        base_dir.mkdir(parents=True, exist_ok=True)
-        if run_as is not None:
-            _require_reachable(base_dir.parent, run_as)
-        cluster = cls(
-            base_dir,
-            usable_bin_dir(bin_dir or find_bin_dir(), run_as),
-            free_port(),
-            secrets.token_urlsafe(24),
-            run_as,
-        )
-        cluster.socket_dir.mkdir(mode=0o700, exist_ok=True)
+    def _initdb(
+        cls, base_dir: Path, bin_dir: Path | None, settings: Mapping[str, str]
+    ) -> LocalCluster:
+        user = unprivileged_user()
+        base_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        require_private_folder(base_dir)
+        if user is not None:
+            base_dir.chmod(0o711)  # the server's user may pass through, not list or write
+            _require_reachable(base_dir, user)
+        binaries = usable_bin_dir(bin_dir or find_bin_dir(), user)
+        problem = bin_dir_reason(binaries)
+        if problem is not None:
+            raise ConfigurationError(f"the PostgreSQL binaries cannot be trusted: {problem}")
+        cluster = cls(base_dir, binaries, free_port(), secrets.token_urlsafe(24), user)
+        cluster.data_dir.mkdir(mode=0o700)
+        cluster.socket_dir.mkdir(mode=0o700)
+        _write_private(cluster.log_file, "")
         password_file = base_dir / "initdb.pw"
         _write_private(password_file, cluster.password)
-        cluster._give_to_server_user(base_dir, cluster.socket_dir, password_file)
+        cluster._give_to_server_user(
+            cluster.data_dir, cluster.socket_dir, cluster.log_file, password_file
+        )
         try:
             cluster._run(
                 "initdb",
@@ -142,7 +164,7 @@ class LocalCluster:
         finally:
             password_file.unlink(missing_ok=True)
         with (cluster.data_dir / "postgresql.conf").open("a") as conf:
-            for key, value in _SERVER_SETTINGS.items():
+            for key, value in {**_SERVER_SETTINGS, **settings}.items():
                 conf.write(f"{key} = {value}\n")
             socket_dir = str(cluster.socket_dir).replace("'", "''")
             conf.write(f"unix_socket_directories = '{socket_dir}'\n")
@@ -152,39 +174,19 @@ class LocalCluster:
     @staticmethod
     def exists(base_dir: Path) -> bool:
         """True when `base_dir` holds a cluster created by `create`."""
-        return (base_dir / _STATE_FILE).is_file() and (base_dir / "data" / "PG_VERSION").is_file()
+        return (base_dir / STATE_FILE).is_file() and (base_dir / "data" / "PG_VERSION").is_file()
 
     @classmethod
     def load(cls, base_dir: Path) -> LocalCluster:
-        """The cluster previously created in `base_dir`."""
-        try:
-            state = json.loads((base_dir / _STATE_FILE).read_text())
-            return cls(
-                base_dir,
-                Path(state["bin_dir"]),
-                int(state["port"]),
-                state["password"],
-                state["run_as"],
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigurationError(
-                f"the cluster state in {base_dir} is unreadable ({exc}); remove the folder"
-                " to start afresh"
-            ) from None
+        """The cluster previously created in `base_dir`, once its state file proved trusted;
+        `ConfigurationError` (saying how to recover) otherwise."""
+        state = read_state(base_dir)
+        return cls(base_dir, state.bin_dir, state.port, state.password, state.run_as)
 
     def save_state(self) -> None:
         """Record port, password and binaries so another process can reach this cluster."""
-        _write_private(
-            self.base_dir / _STATE_FILE,
-            json.dumps(
-                {
-                    "bin_dir": str(self.bin_dir),
-                    "port": self.port,
-                    "password": self.password,
-                    "run_as": self.run_as,
-                    "owner_pid": os.getpid(),
-                }
-            ),
+        write_state(
+            self.base_dir, ClusterState(self.bin_dir, self.port, self.password, self.run_as)
         )
 
     def start(self, timeout_s: int = 30) -> None:
@@ -235,23 +237,20 @@ class LocalCluster:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def _give_to_server_user(self, *paths: Path) -> None:
-        if self.run_as is None:
+        identity = self.server_identity
+        if identity is None:
             return
-        user = pwd.getpwnam(self.run_as)
         for path in paths:
-            os.chown(path, user.pw_uid, user.pw_gid)
+            os.chown(path, identity.uid, identity.gid, follow_symlinks=False)
 
     def _run(
         self, program: str, *args: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         command = [str(self.bin_dir / program), *args]
         try:
-            result = subprocess.run(
+            result = run_as(
                 command,
-                capture_output=True,
-                text=True,
-                check=False,
-                user=self.run_as,
+                self.server_identity,
                 cwd=self.base_dir,
                 env=server_env(self.bin_dir),
                 timeout=120,
@@ -286,15 +285,20 @@ def _require_reachable(folder: Path, user: str) -> None:
 
 
 def reap_orphans(prefix: str) -> None:
-    """Destroy clusters under the temp dir named `prefix*` whose owning process has died."""
-    for state in glob.glob(os.path.join(tempfile.gettempdir(), f"{prefix}*", _STATE_FILE)):
+    """Destroy clusters under the temp dir named `prefix*` whose owning process has died.
+
+    Clusters whose state is not trusted (someone else's, or an older layout) are left alone.
+    """
+    for state in glob.glob(os.path.join(tempfile.gettempdir(), f"{prefix}*", STATE_FILE)):
         base = Path(state).parent
-        try:
-            owner = int(json.loads(Path(state).read_text()).get("owner_pid", 0))
-        except (OSError, ValueError):
+        owner = recorded_owner_pid(base)
+        if not owner or _alive(owner):
             continue
-        if owner and not _alive(owner):
-            LocalCluster.load(base).destroy()
+        try:
+            cluster = LocalCluster.load(base)
+        except ConfigurationError:
+            continue
+        cluster.destroy()
 
 
 def _alive(pid: int) -> bool:
