@@ -55,7 +55,7 @@ DIFFERENT = {
     "jsonb number scale": ("jsonb", "'1.0'", "'1.00'"),
     "time zone of a timetz": ("timetz", "'12:00+01'", "'11:00+00'"),
     "interval units": ("interval", "'1 day'", "'24 hours'"),
-    "char padding kept as stored": ("varchar", "'a '", "'a'"),
+    "trailing spaces of a varchar": ("varchar", "'a '", "'a'"),
 }
 
 
