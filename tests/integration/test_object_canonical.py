@@ -100,6 +100,23 @@ NON_CANONICAL_ROWS = [
 ]
 
 
+@pytest.mark.parametrize(
+    "setting", ["array_nulls = off", "xmloption = document", "extra_float_digits = -15"]
+)
+def test_settings_that_change_text_forms_do_not_change_ids(
+    engine: PostgresEngine, setting: str
+) -> None:
+    engine.run_sql("CREATE TABLE t (id int PRIMARY KEY, a int[], s text[], x xml[], f float8[])")
+    engine.run_sql(
+        "INSERT INTO t VALUES (1, '{1,NULL}', '{NULL,\"NULL\"}', ARRAY['<a/>b'::xml], '{0.1}')"
+    )
+    expected = engine.snapshot_table("public", "t")
+    engine.run_sql("CREATE TABLE u (LIKE t INCLUDING ALL)")
+    engine.run_sql("INSERT INTO u TABLE t")
+    engine.run_sql(f"SET {setting}")
+    assert engine.snapshot_table("public", "u") == expected
+
+
 @pytest.mark.parametrize("route", ["upload", "download"])
 def test_an_object_loaded_elsewhere_travels_back_verified(
     make_engine: EngineFactory, remote_server: TestServer, route: str

@@ -42,6 +42,9 @@ SETTINGS = {
     "extra_float_digits": ["-15", "0", "1", "3"],
     "IntervalStyle": ["postgres", "sql_standard", "iso_8601", "postgres_verbose"],
     "client_encoding": ["UTF8", "LATIN1", "WIN1252", "EUC_JP"],
+    "array_nulls": ["on", "off"],
+    "xmloption": ["content", "document"],
+    "bytea_output": ["hex", "escape"],
 }
 
 _texts = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
