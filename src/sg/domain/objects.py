@@ -122,6 +122,7 @@ class ObjectService:
 
     def dump(self, table: TableRef, stream: IO[bytes]) -> DumpHeader:
         """Write a header and the rows of `table` to `stream`; return the header."""
+        check_table(table)
         with self._tx.savepoint():
             header = self._describe(table)
             stream.write(header.encode())

@@ -16,12 +16,12 @@ import tests.support.fuzz  # noqa: F401 - registers and loads the hypothesis pro
 from sg import (
     CorruptDumpError,
     InvalidIdentifierError,
+    InvalidStreamError,
     PostgresEngine,
     ResultShape,
     SgError,
 )
 from sg.adapters.postgres.copy_codec import CHUNK_BYTES
-from sg.domain.errors import InvalidStreamError
 from sg.domain.model import ColumnSpec, TableRef
 from tests.integration.conftest import EngineFactory
 from tests.integration.object_helpers import differences, ready
@@ -99,6 +99,8 @@ def test_bad_names_are_invalid_identifiers(engine: PostgresEngine, schema: Any, 
     _, data = _dump(engine)
     with pytest.raises(InvalidIdentifierError):
         engine.load_object(schema, table, io.BytesIO(data))
+    with pytest.raises(InvalidIdentifierError):
+        engine.dump_object(schema, table, io.BytesIO())
     _assert_nothing_left(engine)
 
 
