@@ -74,11 +74,15 @@ class FakeBodyReader:
         self.db = db
         self.stream = stream
 
-    def load_into(self, table: TableRef, columns: Sequence[ColumnSpec]) -> LoadedBody:
+    def load_into(
+        self, table: TableRef, columns: Sequence[ColumnSpec], max_rows: int | None = None
+    ) -> LoadedBody:
         """Append the body's rows to `table`."""
         dest = self.db.table(table)
         digest = BlockDigest()
         while (prefix := self.stream.read(4)) != TRAILER:
+            if max_rows is not None and len(dest.rows) >= max_rows:
+                raise CorruptDumpError("fake body holds more rows than promised")
             if len(prefix) < 4:
                 raise CorruptDumpError("fake body truncated")
             payload = self.stream.read(struct.unpack(">I", prefix)[0])

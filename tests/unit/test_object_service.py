@@ -5,13 +5,16 @@ from __future__ import annotations
 import io
 import operator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from sg.domain.dump_header import read_header
+from sg.domain.dump_header import DumpHeader, read_header
 from sg.domain.errors import (
     CorruptDumpError,
     DuplicateObjectError,
+    InvalidIdentifierError,
+    InvalidStreamError,
     ObjectIdMismatchError,
     ObjectNotFoundError,
     SgError,
@@ -285,3 +288,39 @@ def test_describe_gives_the_registry_record(world: World) -> None:
     base = world.service.snapshot(T)
     record = world.service.describe(base)
     assert (record.object_id, record.rows_upserted, record.rows_deleted) == (base, 2, 0)
+
+
+@pytest.mark.parametrize(
+    ("target", "stream", "error"),
+    [
+        (TableRef("public", "\ud800"), io.BytesIO(), InvalidIdentifierError),
+        (TableRef("public", 7), io.BytesIO(), InvalidIdentifierError),  # type: ignore[arg-type]
+        (TableRef("public", "copy"), "a path", InvalidStreamError),
+        (TableRef("public", "copy"), io.StringIO("text"), InvalidStreamError),
+    ],
+)
+def test_bad_arguments_are_refused_before_touching_the_database(
+    world: World, target: TableRef, stream: Any, error: type[SgError]
+) -> None:
+    before = world.db.operations
+    with pytest.raises(error):
+        world.service.load(target, stream)
+    assert world.db.operations == before
+
+
+def test_the_codec_is_told_how_many_rows_the_header_promises(world: World) -> None:
+    world.table(T, [(1, "a"), (2, "b")])
+    data = world.dump(T).replace(b'"rows":2', b'"rows":1')
+    with pytest.raises(CorruptDumpError, match="more rows than promised"):
+        world.service.load(TableRef("public", "copy"), io.BytesIO(data))
+    assert TableRef("public", "copy") not in world.db.tables
+
+
+def test_a_flag_column_of_another_type_is_corrupt(world: World) -> None:
+    world.table(T, [(1, "a")])
+    stream = io.BytesIO(world.dump(T))
+    header = read_header(stream)
+    columns = (header.columns[0], header.columns[1]._replace(name="sg_ud_flag"))
+    data = DumpHeader(header.object_id, columns, header.rows).encode() + stream.read()
+    with pytest.raises(CorruptDumpError, match="is not boolean"):
+        world.service.load(TableRef("public", "copy"), io.BytesIO(data))

@@ -37,15 +37,26 @@ def columns_from_json(value: object) -> list[ColumnSpec]:
         if not isinstance(item, dict) or set(item) != {"name", "type", "key"}:
             raise CorruptDumpError(f"column {ordinal}: expected exactly name, type and key")
         name, kind, key = item["name"], item["type"], item["key"]
-        if not isinstance(name, str) or not name or "\x00" in name:
-            raise CorruptDumpError(f"column {ordinal}: bad name {name!r}")
+        if not _is_text(name) or "\x00" in name:
+            raise CorruptDumpError(f"column {ordinal}: bad name {name!r}"[:300])
         if len(name.encode("utf-8")) > MAX_NAME_BYTES or name in seen:
-            raise CorruptDumpError(f"column {ordinal}: name too long or repeated: {name!r}")
-        if not isinstance(kind, str) or not kind or not isinstance(key, bool):
-            raise CorruptDumpError(f"column {ordinal}: bad type {kind!r} or key flag {key!r}")
+            raise CorruptDumpError(f"column {ordinal}: name too long or repeated: {name!r}"[:300])
+        if not _is_text(kind) or not isinstance(key, bool):
+            raise CorruptDumpError(f"column {ordinal}: bad type {kind!r} or key flag {key!r}"[:300])
         seen.add(name)
         columns.append(ColumnSpec(ordinal, name, kind, key))
     return columns
+
+
+def _is_text(value: object) -> bool:
+    """A non-empty str that is valid Unicode (JSON escapes can spell lone surrogates)."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def with_flag(columns: Sequence[ColumnSpec]) -> list[ColumnSpec]:

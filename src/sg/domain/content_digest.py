@@ -1,11 +1,40 @@
 """The order-independent content digest that object ids are derived from.
 
-The content of an object is its rows, each encoded as one *tuple image* (for PostgreSQL:
-the row exactly as binary COPY writes it). The images are sorted bytewise and
-concatenated into one body; the body is cut into fixed blocks of `BLOCK_BYTES`, and the
-digest is SHA-256 over the SHA-256 of every block in order. Sorting makes the digest
-independent of physical row order; blocks let a server compute it without holding the
-whole body, and let a reader of a canonically ordered COPY stream compute it on the fly.
+The content of an object is its rows, each encoded as one *tuple image*: the row in binary
+COPY layout (field count, then length and bytes per field, -1 for NULL), each field holding
+the *canonical bytes* of its value. The images are sorted bytewise and concatenated into
+one body; the body is cut into fixed blocks of `BLOCK_BYTES`, and the digest is SHA-256
+over the SHA-256 of every block in order. Sorting makes the digest independent of physical
+row order; blocks let a server compute it without holding the whole body, and let a reader
+of a canonically ordered COPY stream compute it on the fly.
+
+Canonical bytes depend on the value only, never on how it was produced, on the server or on
+session settings. A value's content is what its text form says (under pinned DateStyle
+ISO, TimeZone UTC, IntervalStyle postgres, extra_float_digits 1, bytea hex, UTF-8), written
+in binary. What that decides, type by type:
+
+- array: its has-nulls flag is not content (a slice of an array with NULLs carries it
+  without holding any NULL); dimensions and lower bounds are (`'[2:3]={1,2}'` is another
+  value than `'{1,2}'`), and so is each element, canonical in turn;
+- float4/float8: every NaN is one value (PostgreSQL compares, hashes and prints all NaNs
+  alike), written as the standard quiet NaN; -0 and 0 are distinct content, as their text
+  forms are (`-0`, `0`) and `1/x` tells them apart, although `=` calls them equal;
+- numeric: the scale is content (`1.0` and `1.00` print differently); NaN and the
+  infinities have one form each;
+- jsonb: its normalised form (keys sorted and unique, fixed spacing) behind the format
+  version byte 1; number scale inside is content, as for numeric; json keeps its text;
+- ranges and multiranges: their canonical form (discrete bounds normalised, every empty
+  range one value), as PostgreSQL stores them; tsvector: lexemes sorted, as stored;
+- timetz keeps its zone offset, interval its months/days/time split, char(n) its padding:
+  all print differently, so all are content;
+- text: its characters in UTF-8, whatever the server encoding; a column's collation is not
+  content (neither of values nor of the column schema), and the sort is bytewise;
+- geometric types: their coordinates as floats above (NaN canonical);
+- user-defined types (enums, composites, domains over them, their arrays) and the
+  catalog's composite row types: their text form in UTF-8.
+
+Ids derived before this canonical form differ only for objects holding an array with a
+has-nulls flag but no NULL, or a NaN other than the standard one.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import struct
 from dataclasses import dataclass
 from typing import IO
 
+from sg.domain.byte_streams import read_exactly, read_some
 from sg.domain.column_schema import columns_from_json, schema_json
 from sg.domain.errors import CorruptDumpError, InvalidObjectIdError
 from sg.domain.model import ColumnSpec
@@ -16,6 +17,7 @@ MAGIC = b"\x89SGOBJ\r\n"  # a high byte and CR LF expose 7-bit or newline-mangli
 FORMAT_VERSION = 1
 _PREFIX = struct.Struct(">8sHI")  # magic, version, length of the JSON that follows
 MAX_HEADER_JSON = 4 << 20
+MAX_ROWS = (1 << 63) - 1  # PostgreSQL counts rows in a bigint
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,10 @@ class DumpHeader:
 
 def read_header(stream: IO[bytes]) -> DumpHeader:
     """Read and validate a header, consuming exactly its bytes; `CorruptDumpError` if bad."""
-    prefix = _read_exactly(stream, _PREFIX.size, "header", empty="the dump stream is empty")
+    first = read_some(stream, _PREFIX.size)
+    if not first:
+        raise CorruptDumpError("the dump stream is empty")
+    prefix = first + read_exactly(stream, _PREFIX.size - len(first), "header")
     magic, version, length = _PREFIX.unpack(prefix)
     if magic != MAGIC:
         raise CorruptDumpError("not an sg object dump (bad magic bytes)")
@@ -47,29 +52,24 @@ def read_header(stream: IO[bytes]) -> DumpHeader:
         raise CorruptDumpError(f"unsupported dump format version {version}")
     if length > MAX_HEADER_JSON:
         raise CorruptDumpError(f"dump header claims {length} bytes; refusing")
+    return _parse(read_exactly(stream, length, "header"))
+
+
+def _parse(payload: bytes) -> DumpHeader:
     try:
-        document = json.loads(_read_exactly(stream, length, "header").decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        document = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CorruptDumpError(f"dump header is not valid JSON: {exc}") from None
     if not isinstance(document, dict) or set(document) != {"object_id", "columns", "rows"}:
         raise CorruptDumpError("dump header must hold exactly object_id, columns and rows")
     rows = document["rows"]
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
-        raise CorruptDumpError(f"dump header has a bad row count {rows!r}")
+    if not isinstance(rows, int) or isinstance(rows, bool) or not 0 <= rows <= MAX_ROWS:
+        raise CorruptDumpError(f"dump header has a bad row count {rows!r}"[:200])
+    claimed = document["object_id"]
+    if not isinstance(claimed, str):
+        raise CorruptDumpError(f"dump header has a bad object id {claimed!r}"[:200])
     try:
-        object_id = ObjectId(document["object_id"])
+        object_id = ObjectId(claimed)
     except InvalidObjectIdError as exc:
-        raise CorruptDumpError(f"dump header: {exc}") from None
+        raise CorruptDumpError(f"dump header: {exc}"[:300]) from None
     return DumpHeader(object_id, tuple(columns_from_json(document["columns"])), rows)
-
-
-def _read_exactly(stream: IO[bytes], size: int, what: str, empty: str | None = None) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        chunk = stream.read(size - len(data))
-        if not chunk:
-            if not data and empty is not None:
-                raise CorruptDumpError(empty)
-            raise CorruptDumpError(f"the dump stream ends inside the {what}")
-        data += chunk
-    return bytes(data)

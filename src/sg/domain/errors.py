@@ -108,3 +108,7 @@ class RemoteEngineError(EngineConnectionError):
 
 class TransportUnavailableError(ConfigurationError):
     """The chosen transfer transport cannot run on this server (e.g. postgres_fdw missing)."""
+
+
+class InvalidStreamError(SgError, TypeError):
+    """A dump stream is not a binary file object (open files with 'rb' or 'wb') or failed."""

@@ -6,16 +6,19 @@ import uuid
 from collections.abc import Sequence
 from typing import IO, Any
 
-from sg.domain.column_schema import FLAG_COLUMN
+from sg.domain.byte_streams import check_reader
+from sg.domain.column_schema import FLAG_COLUMN, FLAG_TYPE
 from sg.domain.dump_header import DumpHeader, read_header
 from sg.domain.errors import (
     CorruptDumpError,
+    DatabaseError,
     DuplicateObjectError,
     ObjectIdMismatchError,
     ObjectNotFoundError,
     TableNotFoundError,
 )
-from sg.domain.model import TableRef
+from sg.domain.identifiers import check_table
+from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.object_record import FragmentInfo, LoadedBody, ObjectRecord
 from sg.ports.codec import ObjectCodec
@@ -119,6 +122,7 @@ class ObjectService:
 
     def dump(self, table: TableRef, stream: IO[bytes]) -> DumpHeader:
         """Write a header and the rows of `table` to `stream`; return the header."""
+        check_table(table)
         with self._tx.savepoint():
             header = self._describe(table)
             stream.write(header.encode())
@@ -132,10 +136,14 @@ class ObjectService:
     def load(self, table: TableRef, stream: IO[bytes]) -> DumpHeader:
         """Create `table` from a dump, verified against its id; register it if it is
         loaded into `sg_meta` under that id. On any failure nothing is left behind."""
+        check_table(table)
+        check_reader(stream)
         header = read_header(stream)
         body = self._codec.open_body(stream)
         # A fragment may hold a delete marker and upserts for one key: no key constraint.
         fragment = header.columns[-1].name == FLAG_COLUMN
+        if fragment and header.columns[-1].type != FLAG_TYPE:
+            raise CorruptDumpError(f"the dump's {FLAG_COLUMN} column is not {FLAG_TYPE}")
         register = table == object_table(header.object_id)
         if register and not fragment:
             raise CorruptDumpError(
@@ -147,11 +155,25 @@ class ObjectService:
                 raise DuplicateObjectError(
                     f"table {table} already exists; load_object creates its table", "42P07"
                 )
-            self._store.create_table(table, header.columns, with_key=not fragment)
-            self._verify(table, header, body.load_into(table, header.columns))
+            self._create_for_dump(table, header.columns, with_key=not fragment)
+            loaded = body.load_into(table, header.columns, max_rows=header.rows)
+            self._verify(table, header, loaded)
             if register:
                 self._register_loaded(table, header)
         return header
+
+    def _create_for_dump(
+        self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool
+    ) -> None:
+        try:
+            self._store.create_table(table, columns, with_key=with_key)
+        except DatabaseError as exc:
+            if exc.sqlstate not in _BAD_COLUMN_SCHEMA:
+                raise
+            raise CorruptDumpError(
+                f"the dump's columns do not make a table here ({exc}); a type it names may"
+                " need creating first"
+            ) from exc
 
     def _register(self, staging: TableRef, info: FragmentInfo) -> ObjectId:
         content = self._store.content_digest(staging)
@@ -217,6 +239,13 @@ class ObjectService:
                     f"object {object_id} is not in this engine; download or load it first"
                 )
             raise TableNotFoundError.named(*table)
+
+
+# What CREATE TABLE says of column definitions it cannot make: undefined or shell type,
+# bad syntax, type modifier or definition, unsupported type.
+_BAD_COLUMN_SCHEMA = frozenset(
+    {"42704", "42601", "42611", "42P16", "42809", "42846", "22023", "22P02", "0A000"}
+)
 
 
 def _staging_table() -> TableRef:

@@ -12,10 +12,14 @@ from sg.domain.object_record import LoadedBody
 class BodyReader(Protocol):
     """A dump body whose own header was read and found valid; not yet loaded."""
 
-    def load_into(self, table: TableRef, columns: Sequence[ColumnSpec]) -> LoadedBody:
+    def load_into(
+        self, table: TableRef, columns: Sequence[ColumnSpec], max_rows: int | None = None
+    ) -> LoadedBody:
         """Stream the rest of the body into the existing empty `table` in bounded memory.
 
-        `CorruptDumpError` if the body is truncated or malformed; the caller undoes the load.
+        `CorruptDumpError` if the body is truncated or malformed, or holds more than
+        `max_rows` rows (reading stops soon after the first row too many); the caller
+        undoes the load.
         """
         ...
 

@@ -1,0 +1,1 @@
+"""Attacks on sg from other roles and from untrusted input."""

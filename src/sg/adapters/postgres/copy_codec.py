@@ -9,9 +9,12 @@ from typing import IO
 import psycopg
 from psycopg import sql
 
+from sg.adapters.postgres import copy_row_limit
+from sg.adapters.postgres.copy_row_limit import RowLimit
 from sg.adapters.postgres.errors import translate_error
 from sg.adapters.postgres.session_settings import pinned_settings
 from sg.adapters.postgres.tuple_image import image_columns, is_copy_canonical
+from sg.domain.byte_streams import read_exactly, read_some
 from sg.domain.content_digest import BlockDigest
 from sg.domain.errors import CorruptDumpError, SgError
 from sg.domain.model import ColumnSpec, TableRef
@@ -23,12 +26,16 @@ COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _COPY_HEADER = struct.Struct(">11sII")  # signature, flags, length of the header extension
 COPY_TRAILER = b"\xff\xff"
 MAX_EXTENSION = 1 << 16
+_NO_LIMIT = (1 << 63) - 1
 # Text is sent in the client encoding: pin it so that every dump carries UTF-8. A seq scan
 # that joins one already running elsewhere would start mid-table and break row order.
 _DUMP_SETTINGS = {"client_encoding": "UTF8", "synchronize_seqscans": "off"}
-_LOAD_SETTINGS = {"client_encoding": "UTF8"}
-# Server errors that mean the bytes were wrong rather than the server unwell.
-_CORRUPT_CLASSES = ("22", "23", "08P01")
+_LOAD_SETTINGS = {"client_encoding": "UTF8", **copy_row_limit.SETTINGS}
+# Server errors during a load that mean the server, the connection or other sessions were
+# in the way; any other error means the bytes were wrong (receive functions report bad
+# input with many SQLSTATEs, some as internal errors).
+_NOT_THE_BYTES = ("08", "25", "40", "53", "55", "57", "58")
+_PROTOCOL_VIOLATION = "08P01"
 
 
 class CopyObjectCodec:
@@ -60,13 +67,13 @@ class CopyObjectCodec:
 
     def open_body(self, stream: IO[bytes]) -> CopyBodyReader:
         """Read and check the COPY signature, flags and header extension."""
-        head = _read_exactly(stream, _COPY_HEADER.size)
+        head = read_exactly(stream, _COPY_HEADER.size, "COPY header")
         signature, flags, extension = _COPY_HEADER.unpack(head)
         if signature != COPY_SIGNATURE:
             raise CorruptDumpError("the dump body is not a PostgreSQL binary COPY stream")
         if flags & 0xFFFF0000 or extension > MAX_EXTENSION:
             raise CorruptDumpError(f"the COPY stream sets unsupported flags ({flags:#x})")
-        head += _read_exactly(stream, extension)
+        head += read_exactly(stream, extension, "COPY header")
         return CopyBodyReader(self._sql, stream, head, self._chunk)
 
 
@@ -79,7 +86,9 @@ class CopyBodyReader:
         self._head = head
         self._chunk = chunk
 
-    def load_into(self, table: TableRef, columns: Sequence[ColumnSpec]) -> LoadedBody:
+    def load_into(
+        self, table: TableRef, columns: Sequence[ColumnSpec], max_rows: int | None = None
+    ) -> LoadedBody:
         """COPY the stream into `table`, hashing the tuples on the way; see `LoadedBody`."""
         canonical = is_copy_canonical(image_columns(self._sql, table))
         statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
@@ -87,18 +96,27 @@ class CopyBodyReader:
         )
         digest = BlockDigest()
         held = b""  # the last two bytes seen: the trailer, unless more follows
-        with pinned_settings(self._sql, _LOAD_SETTINGS):
+        limit = RowLimit(self._sql, table, max_rows if max_rows is not None else _NO_LIMIT)
+        with pinned_settings(self._sql, _LOAD_SETTINGS), limit:
             try:
                 with self._sql.native_connection().cursor() as cursor:
                     with cursor.copy(statement) as copy:
                         copy.write(self._head)
-                        while chunk := self._stream.read(self._chunk):
+                        while not limit.exceeded and (
+                            chunk := read_some(self._stream, self._chunk)
+                        ):
                             copy.write(chunk)
                             held = _digest_all_but_trailer(
                                 digest if canonical else None, held, chunk
                             )
+                            limit.poll()
                     rows = int(cursor.rowcount)
             except psycopg.Error as exc:
+                if limit.exceeded:
+                    raise CorruptDumpError(
+                        f"the dump body holds more than the {max_rows} rows its header"
+                        " promises; reading stopped there"
+                    ) from exc
                 raise _load_error(exc) from exc
         if held != COPY_TRAILER:
             raise CorruptDumpError("the dump ends without the COPY trailer: it is truncated")
@@ -120,21 +138,11 @@ def _digest_all_but_trailer(digest: BlockDigest | None, held: bytes, chunk: byte
 
 def _load_error(exc: psycopg.Error) -> SgError:
     error = translate_error(exc)
-    state = exc.sqlstate or ""
-    if state.startswith(_CORRUPT_CLASSES):
-        return CorruptDumpError(f"the dump body does not load: {error}")
-    return error
+    state = exc.sqlstate
+    if state is None or (state.startswith(_NOT_THE_BYTES) and state != _PROTOCOL_VIOLATION):
+        return error
+    return CorruptDumpError(f"the dump body does not load: {error}")
 
 
 def _column_list(columns: Sequence[ColumnSpec]) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
-
-
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        chunk = stream.read(size - len(data))
-        if not chunk:
-            raise CorruptDumpError("the dump ends inside the COPY header: it is truncated")
-        data += chunk
-    return bytes(data)

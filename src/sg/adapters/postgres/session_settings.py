@@ -18,6 +18,10 @@ CANONICAL_SETTINGS: Mapping[str, str] = {
     "extra_float_digits": "1",
     "bytea_output": "hex",
     "lc_monetary": "C",
+    # Canonical images re-read arrays from their text form: NULL must stay NULL, and XML
+    # fragments must read back.
+    "array_nulls": "on",
+    "xmloption": "content",
 }
 
 _READ = (

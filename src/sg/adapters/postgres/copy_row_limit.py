@@ -1,0 +1,94 @@
+"""A row limit on `COPY ... FROM STDIN` that the client learns of while it is still sending.
+
+A server that rejects a COPY keeps accepting (and discarding) the data the client sends
+until the client ends the COPY, and libpq reports the error only then: a dump with more
+rows than its header promises would be read to its end. So the target table gets a CHECK
+that counts rows with a temporary sequence and, on the first row too many, raises a
+warning (delivered to the client at once, even during COPY) before failing. The client
+polls for that warning after every chunk and stops reading.
+"""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+from typing import Any
+
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from sg.domain.model import ResultShape, TableRef
+from sg.ports.sql import SqlRunner
+
+WARNING_MESSAGE = "sg: the COPY stream holds more rows than allowed"
+CONSTRAINT = "sg_load_row_limit"
+# Warnings must reach the client whatever the session's client_min_messages says.
+SETTINGS = {"client_min_messages": "warning"}
+
+
+class RowLimit:
+    """Install on an empty table, COPY into it, poll after each write, then remove."""
+
+    def __init__(self, runner: SqlRunner, table: TableRef, max_rows: int) -> None:
+        self._sql = runner
+        self._table = table
+        self._max = max_rows
+        sequence = f"sg_load_rows_{uuid.uuid4().hex}"
+        self._sequence = sql.Identifier("pg_temp", sequence)
+        self._sequence_name = sql.Literal(f"pg_temp.{sequence}")  # for a regclass constant
+        self._function = sql.Identifier("pg_temp", f"{sequence}_exceeded")
+        self.exceeded = False
+
+    def __enter__(self) -> RowLimit:
+        self._run(sql.SQL("CREATE TEMPORARY SEQUENCE {} CACHE 1000").format(self._sequence))
+        self._run(
+            sql.SQL(
+                "CREATE FUNCTION {}() RETURNS boolean LANGUAGE plpgsql"
+                " AS $$BEGIN RAISE WARNING USING MESSAGE = {}; RETURN false; END$$"
+            ).format(self._function, sql.Literal(WARNING_MESSAGE))
+        )
+        self._run(
+            sql.SQL(
+                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ("
+                "pg_catalog.nextval({}::pg_catalog.regclass) OPERATOR(pg_catalog.<=) {}"
+                " OR {}())"
+            ).format(
+                sql.Identifier(*self._table),
+                sql.Identifier(CONSTRAINT),
+                self._sequence_name,
+                sql.Literal(self._max),
+                self._function,
+            )
+        )
+        self._sql.native_connection().add_notice_handler(self._on_notice)
+        return self
+
+    def poll(self) -> None:
+        """Take in whatever the server sent so far; sets `exceeded` on its warning."""
+        pgconn = self._sql.native_connection().pgconn
+        pgconn.consume_input()
+        pgconn.is_busy()  # parses the input: notices reach the handler now
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._sql.native_connection().remove_notice_handler(self._on_notice)
+        if kind is not None:
+            return  # the caller rolls its savepoint back, and these with it
+        self._run(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.Identifier(*self._table), sql.Identifier(CONSTRAINT)
+            )
+        )
+        self._run(sql.SQL("DROP FUNCTION {}()").format(self._function))
+        self._run(sql.SQL("DROP SEQUENCE {}").format(self._sequence))
+
+    def _on_notice(self, diagnostic: pg_errors.Diagnostic) -> None:
+        if diagnostic.message_primary == WARNING_MESSAGE:
+            self.exceeded = True
+
+    def _run(self, statement: sql.Composable, args: Any = None) -> None:
+        self._sql.run(statement, args, ResultShape.NONE)
