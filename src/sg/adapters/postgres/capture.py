@@ -77,7 +77,7 @@ class PostgresChangeCapture:
         entry = self._lookup(table)
         if entry is None:
             raise TableNotTrackedError(
-                f"table {table} is not tracked; track it with track_tables() first"
+                f"table {table} is not tracked; start tracking it first (sg track, or track_tables)"
             )
         return entry
 
@@ -87,7 +87,7 @@ class PostgresChangeCapture:
         if not self._sql.run(q.IS_INSTALLED, None, ResultShape.ONE_ONE):
             raise EngineNotInitializedError(
                 "the engine's database has no change tracking installed; "
-                "run initialize() (or `sg init`) first"
+                "initialize the engine first (sg init, or initialize())"
             )
         self._installed = True
 
