@@ -145,7 +145,8 @@ class ObjectService:
         with self._tx.savepoint():
             if not self._store.missing([table]):
                 raise DuplicateObjectError(
-                    f"table {table} already exists; load into a new table name, or drop this one first", "42P07"
+                    f"table {table} already exists; load into a new name or drop it first",
+                    "42P07",
                 )
             self._store.create_table(table, header.columns, with_key=not fragment)
             self._verify(table, header, body.load_into(table, header.columns))

@@ -38,7 +38,8 @@ class PostgresObjectRegistry:
             return self._sql.run(statement, arguments, shape)
         except UndefinedObjectError as exc:  # sg_meta.objects itself is missing
             raise EngineNotInitializedError(
-                f"the engine's database lacks sg's object registry; initialize the engine first (sg init, or initialize()) ({exc})"
+                "the engine's database lacks sg's object registry; initialize the engine first"
+                f" (sg init, or initialize()) ({exc})"
             ) from exc
 
     def get(self, object_id: ObjectId) -> ObjectRecord | None:
