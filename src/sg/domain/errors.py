@@ -99,3 +99,11 @@ class RemoteEngineError(EngineConnectionError):
 
 class TransportUnavailableError(ConfigurationError):
     """The chosen transfer transport cannot run on this server (e.g. postgres_fdw missing)."""
+
+
+class ObjectSchemaMismatchError(SgError):
+    """Objects applied together (or to one table) do not share one column schema."""
+
+
+class FileAccessError(SgError):
+    """A file or directory named by the user cannot be read or written as asked."""
