@@ -34,12 +34,12 @@ def change_literals(
     key_columns = [name for name, _ in engine.get_primary_keys(*table)]
     docs = [_document(change, key_columns) for change in changes]
     columns = list(dict.fromkeys(name for doc in docs for name in doc))
-    record = sql.SQL("pg_catalog.jsonb_populate_record(NULL::{}.{}, d)").format(
+    record = sql.SQL("pg_catalog.jsonb_populate_record(NULL::{}.{}, x.doc)").format(
         sql.Identifier(table.schema), sql.Identifier(table.table)
     )
     query = sql.SQL(
-        "SELECT {} FROM pg_catalog.unnest(%s::pg_catalog.jsonb[]) WITH ORDINALITY AS x(d, n)"
-        " ORDER BY n"
+        "SELECT {} FROM pg_catalog.unnest(%s::pg_catalog.jsonb[]) WITH ORDINALITY AS x(doc, position)"
+        " ORDER BY x.position"
     ).format(
         sql.SQL(", ").join(sql.SQL("({}).{}").format(record, sql.Identifier(c)) for c in columns)
     )
