@@ -38,8 +38,8 @@ def change_literals(
         sql.Identifier(table.schema), sql.Identifier(table.table)
     )
     query = sql.SQL(
-        "SELECT {} FROM pg_catalog.unnest(%s::pg_catalog.jsonb[]) WITH ORDINALITY AS x(doc, position)"
-        " ORDER BY x.position"
+        "SELECT {} FROM pg_catalog.unnest(%s::pg_catalog.jsonb[])"
+        " WITH ORDINALITY AS x(doc, position) ORDER BY x.position"
     ).format(
         sql.SQL(", ").join(sql.SQL("({}).{}").format(record, sql.Identifier(c)) for c in columns)
     )

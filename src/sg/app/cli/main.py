@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from sg.app.cli import engine_cmds, object_cmds, sql_cmd, tracking_cmds, transfer_cmds
-from sg.app.cli.errors import EXIT_USAGE, EXIT_USER_ERROR, fail, interrupted
+from sg.app.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, EXIT_USER_ERROR, fail, interrupted
 from sg.app.cli.help_format import SgCommand, SgGroup
 from sg.app.cli.options import QuietOpt
 from sg.app.cli.session import Session
@@ -97,4 +97,6 @@ def run() -> None:
         fail(exc.format_message(), exc.exit_code)
     except (SgError, OSError) as exc:
         fail(str(exc) or type(exc).__name__, EXIT_USER_ERROR)
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into this exit code
+        interrupted()
     raise SystemExit(code if isinstance(code, int) else 0)
