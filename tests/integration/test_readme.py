@@ -79,7 +79,7 @@ class Shell:
         assert self._bash.stdin is not None and self._bash.stdout is not None
         self._bash.stdin.write(f'{command} 2>&1\necho "{self._marker} $?"\n')
         self._bash.stdin.flush()
-        lines = []
+        lines: list[str] = []
         for line in self._bash.stdout:
             if line.startswith(self._marker):
                 return int(line.split()[1]), lines
