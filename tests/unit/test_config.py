@@ -75,5 +75,5 @@ def test_a_missing_sg_config_file_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SG_CONFIG", str(tmp_path / "missing.toml"))
-    with pytest.raises(ConfigurationError, match="missing.toml"):
+    with pytest.raises(ConfigurationError, match=r"missing\.toml"):
         load_remotes()
