@@ -55,6 +55,11 @@ def test_quiet_anywhere_and_stderr_without_blank_lines(cli: CliWorld, sg_home: P
     _sg(env, "sql", "CREATE TABLE t (id int PRIMARY KEY)")
     assert _sg(env, "track", "t", "--quiet").stderr == ""
     assert _sg(env, "-q", "untrack", "t").stderr == ""
+    untracked = _sg(env, "diff", "t", code=1).stderr
+    assert untracked == (
+        "sg: error: table public.t is not tracked; start tracking it first"
+        " (sg track SCHEMA.TABLE)\n"
+    )
     object_id = _sg(env, "snapshot", "t").stdout.strip()
     dumped = _sg(env, "dump", object_id, "-o", str(sg_home / "t.sgdump"))
     assert dumped.stderr.startswith("wrote ") and "" not in dumped.stderr.splitlines()

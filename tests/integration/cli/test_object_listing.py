@@ -36,6 +36,10 @@ def test_checkout_of_objects_of_two_tables_names_the_mismatch(cli: CliWorld) -> 
     assert "name text" in message and "qty integer" in message
     assert first[:12] in message and second[:12] in message
     assert cli.sg("sql", "--json", "SELECT to_regclass('c') IS NULL AS gone").stdout.count("true")
+    into_other = cli.sg("checkout", first, "--into", "b", code=1)
+    assert "table public.b has columns (id, qty) but the objects have (id, name)" in str(
+        into_other.exception
+    )
 
 
 def test_load_as_help_says_what_the_table_holds(cli: CliWorld) -> None:

@@ -71,8 +71,7 @@ class FdwTransport:
         destination = self._route.destination
         if not destination.run(_HAS_WRAPPER, [WRAPPER], ResultShape.ONE_ONE):
             raise TransportUnavailableError(
-                "postgres_fdw is not installed in the destination's database: initialize it"
-                " (sg init, or initialize())"
+                "postgres_fdw is not installed in the destination's database: initialize the engine"
                 " as a role that may create extensions, or set SG_TRANSPORT=copy"
             )
         name = f"sg_transfer_{uuid.uuid4().hex}"

@@ -76,9 +76,7 @@ class PostgresChangeCapture:
         self._require_installed()
         entry = self._lookup(table)
         if entry is None:
-            raise TableNotTrackedError(
-                f"table {table} is not tracked; start tracking it first (sg track, or track_tables)"
-            )
+            raise TableNotTrackedError(f"table {table} is not tracked; start tracking it first")
         return entry
 
     def _require_installed(self) -> None:
@@ -87,7 +85,7 @@ class PostgresChangeCapture:
         if not self._sql.run(q.IS_INSTALLED, None, ResultShape.ONE_ONE):
             raise EngineNotInitializedError(
                 "the engine's database has no change tracking installed; "
-                "initialize the engine first (sg init, or initialize())"
+                "initialize the engine first"
             )
         self._installed = True
 

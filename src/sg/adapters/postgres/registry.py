@@ -38,8 +38,7 @@ class PostgresObjectRegistry:
             return self._sql.run(statement, arguments, shape)
         except UndefinedObjectError as exc:  # sg_meta.objects itself is missing
             raise EngineNotInitializedError(
-                "the engine's database lacks sg's object registry; initialize the engine first"
-                f" (sg init, or initialize()) ({exc})"
+                f"the engine's database lacks sg's object registry; initialize it first ({exc})"
             ) from exc
 
     def get(self, object_id: ObjectId) -> ObjectRecord | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from sg.domain.errors import SgError
 
 EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
@@ -21,3 +24,21 @@ def interrupted() -> NoReturn:
     """Ctrl-C: one line, exit 130. Commands commit only on success, so nothing was kept."""
     print("sg: interrupted; nothing was kept", file=sys.stderr, flush=True)
     sys.exit(EXIT_INTERRUPTED)
+
+
+def with_command_hint(error: SgError) -> str:
+    """The error's message, plus the command that fixes it when the library's words are general.
+
+    Library messages say what to do in words ("initialize the engine first"); on the command
+    line the command itself is the clearest way to say it.
+    """
+    from sg.domain.errors import EngineNotInitializedError, TableNotTrackedError
+
+    message = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if isinstance(error, EngineNotInitializedError):
+        command = "sg init"
+    elif isinstance(error, TableNotTrackedError):
+        command = "sg track SCHEMA.TABLE"
+    else:
+        return message
+    return message if "sg " in message else f"{message} ({command})"

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from sg.app.cli import engine_cmds, object_cmds, sql_cmd, tracking_cmds, transfer_cmds
-from sg.app.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, EXIT_USER_ERROR, fail, interrupted
+from sg.app.cli.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    EXIT_USER_ERROR,
+    fail,
+    interrupted,
+    with_command_hint,
+)
 from sg.app.cli.help_format import SgCommand, SgGroup
 from sg.app.cli.options import QuietOpt
 from sg.app.cli.session import Session
@@ -95,7 +102,9 @@ def run() -> None:
         fail(f"{exc.format_message()} (see {path} --help)", EXIT_USAGE)
     except click_exceptions.ClickException as exc:
         fail(exc.format_message(), exc.exit_code)
-    except (SgError, OSError) as exc:
+    except SgError as exc:
+        fail(with_command_hint(exc), EXIT_USER_ERROR)
+    except OSError as exc:
         fail(str(exc) or type(exc).__name__, EXIT_USER_ERROR)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into this exit code
         interrupted()

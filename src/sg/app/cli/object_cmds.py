@@ -15,6 +15,7 @@ from sg.domain.errors import ObjectNotFoundError, ObjectSchemaMismatchError
 if TYPE_CHECKING:
     from sg.app.object_engine import PostgresEngine
     from sg.domain.dump_header import DumpHeader
+    from sg.domain.model import TableRef
     from sg.domain.object_record import ObjectRecord
 
 _OBJECT_SCHEMA = "sg_meta"
@@ -82,7 +83,10 @@ def checkout(
     session = session_of(ctx, quiet)
     engine = session.engine()
     target = parse_table(into)
-    _require_one_schema([engine.describe_object(o) for o in object_ids])
+    records = [engine.describe_object(o) for o in object_ids]
+    _require_one_schema(records)
+    if records and engine.table_exists(*target):
+        _require_matching_table(engine, target, records[0])
     with spinner(session, f"applying {len(object_ids)} object(s) to {show_table(target)}"):
         created = engine.checkout_objects(object_ids, *target)
         engine.commit()
@@ -237,3 +241,25 @@ def _shape(record: ObjectRecord) -> list[tuple[str, str]]:
 
 def _describe_columns(record: ObjectRecord) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in _shape(record))
+
+
+_TABLE_COLUMNS = (
+    "SELECT a.attname FROM pg_catalog.pg_attribute a"
+    " JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+    " WHERE n.nspname OPERATOR(pg_catalog.=) %s AND c.relname OPERATOR(pg_catalog.=) %s"
+    " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum"
+)
+
+
+def _require_matching_table(engine: PostgresEngine, target: TableRef, record: ObjectRecord) -> None:
+    """An existing target must have the objects' columns, or applying them fails obscurely."""
+    from sg.domain.model import ResultShape
+
+    have = engine.run_sql(_TABLE_COLUMNS, (target.schema, target.table), ResultShape.MANY_ONE)
+    want = [c.name for c in _user_columns(record)]
+    if list(have) != want:
+        raise ObjectSchemaMismatchError(
+            f"table {show_table(target)} has columns ({', '.join(have)}) but the objects have"
+            f" ({', '.join(want)}); check out into a new table instead"
+        )
