@@ -13,6 +13,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from tests.integration.cli.conftest import CliWorld
+from tests.support.servers import TestServer
 
 SG = str(Path(sys.executable).with_name("sg"))
 COMMANDS = [
@@ -134,3 +135,15 @@ def test_engine_env_for_shells_and_programs_and_a_restart_is_announced(
     pushed = _sg(local, "push", object_id, "--to", "other")
     assert "starting embedded engine other" in pushed.stderr
     assert _sg(env, "engine", "env", "nosuch", code=1).stderr.startswith("sg: error: no embedded")
+
+
+def test_errors_name_commands_not_library_calls(sg_home: Path, server: TestServer) -> None:
+    name = server.create_database()
+    try:
+        result = _sg({**_env(), **server.params(name)}, "tracked", code=1)
+        assert (
+            result.stderr
+            == "sg: error: the engine's database is not initialized for sg; run sg init\n"
+        )
+    finally:
+        server.drop_database(name)

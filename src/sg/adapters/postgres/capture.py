@@ -85,7 +85,7 @@ class PostgresChangeCapture:
         if not self._sql.run(q.IS_INSTALLED, None, ResultShape.ONE_ONE):
             raise EngineNotInitializedError(
                 "the engine's database has no change tracking installed; "
-                "initialize the engine first"
+                "run initialize() (or `sg init`) first"
             )
         self._installed = True
 

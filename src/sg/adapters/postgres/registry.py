@@ -38,7 +38,7 @@ class PostgresObjectRegistry:
             return self._sql.run(statement, arguments, shape)
         except UndefinedObjectError as exc:  # sg_meta.objects itself is missing
             raise EngineNotInitializedError(
-                f"the engine's database lacks sg's object registry; initialize it first ({exc})"
+                f"the engine's database lacks sg's object registry; run initialize() ({exc})"
             ) from exc
 
     def get(self, object_id: ObjectId) -> ObjectRecord | None:

@@ -66,7 +66,7 @@ def image_columns(runner: SqlRunner, table: TableRef) -> list[ImageColumn]:
         rows = runner.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
     except UndefinedObjectError as exc:  # only sg_meta.qualified_type can be missing here
         raise EngineNotInitializedError(
-            f"the engine's database lacks sg's schemas; initialize the engine first ({exc})"
+            f"the engine's database lacks sg's schemas; run initialize() first ({exc})"
         ) from exc
     if not rows:
         raise TableNotFoundError.named(*table)

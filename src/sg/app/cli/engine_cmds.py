@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DEFAULT_ENGINE = "default"  # sg.app.embedded.DEFAULT_ENGINE, without importing provisioning
 
 engine_app = typer.Typer(
-    help="Manage embedded engines: local PostgreSQL servers sg starts for you.",
+    help="Embedded engines: local PostgreSQL servers sg starts for you.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -93,10 +93,13 @@ def env(
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Print an embedded engine's SG_ENGINE_* settings (starting it if stopped).
+    """Print an embedded engine's SG_ENGINE_* settings.
+
+    A stopped engine is started first.
 
     For shells: eval "$(sg engine env)"; then the library and other tools reach the engine
     with the same settings. The output holds the engine's password: keep it private.
+
     Example: sg engine env other --json
     """
     from sg.app.config import EngineChoice

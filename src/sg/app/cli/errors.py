@@ -27,18 +27,16 @@ def interrupted() -> NoReturn:
 
 
 def with_command_hint(error: SgError) -> str:
-    """The error's message, plus the command that fixes it when the library's words are general.
+    """The error's message in the command line's words: commands, never library calls.
 
-    Library messages say what to do in words ("initialize the engine first"); on the command
-    line the command itself is the clearest way to say it.
+    Library messages say what to do in words ("start tracking it first") or name the
+    library call; on the command line the command itself is the clearest way to say it.
     """
     from sg.domain.errors import EngineNotInitializedError, TableNotTrackedError
 
     message = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    if isinstance(error, EngineNotInitializedError):
-        command = "sg init"
-    elif isinstance(error, TableNotTrackedError):
-        command = "sg track SCHEMA.TABLE"
-    else:
-        return message
-    return message if "sg " in message else f"{message} ({command})"
+    if isinstance(error, EngineNotInitializedError):  # its message names the library call
+        return "the engine's database is not initialized for sg; run sg init"
+    if isinstance(error, TableNotTrackedError) and "sg " not in message:
+        return f"{message} (sg track SCHEMA.TABLE)"
+    return message

@@ -37,7 +37,7 @@ def snapshot(ctx: typer.Context, table: TableArg, quiet: QuietOpt = False) -> No
 
 
 def objects(ctx: typer.Context, as_json: JsonOpt = False, quiet: QuietOpt = False) -> None:
-    """List the engine's objects: full id, rows upserted and deleted, columns, creation time.
+    """List objects: id, rows upserted/deleted, columns, created.
 
     Example: sg objects --json
     """
@@ -76,7 +76,7 @@ def checkout(
     ],
     quiet: QuietOpt = False,
 ) -> None:
-    """Apply objects of one table in order, creating the target from the first when missing.
+    """Apply objects of one table in order (creating the table).
 
     Example: sg checkout o1a2… o3b4… --into shop.orders_copy
     """
@@ -107,8 +107,9 @@ def dump(
 ) -> None:
     """Write an object as a small header, then PostgreSQL binary COPY.
 
-    The file appears only when the whole dump is written. Example: sg dump o1a2… -o
-    orders.sgdump; sg dump o1a2… -o - | ssh host sg load -
+    The file appears only when the whole dump is written.
+
+    Example: sg dump o1a2… -o orders.sgdump; sg dump o1a2… -o - | ssh host sg load -
     """
     from sg.app.cli.files import check_output, output_stream
     from sg.domain.object_id import ObjectId
@@ -149,6 +150,7 @@ def load(
     """Load a dump, verified against its id, and print the id.
 
     A dump of an object the engine already holds is checked all the same, then kept once.
+
     Example: sg load orders.sgdump; sg load - < orders.sgdump; sg load x.sgdump --as s.t
     """
     from sg.app.cli.files import RecordingStream, ReplayStream, input_size, input_stream

@@ -21,7 +21,7 @@ def sql(
     as_csv: Annotated[bool, typer.Option("--csv", help="Rows as CSV with a header line.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run SQL on the engine (committed on success) and print each statement's result.
+    """Run SQL (committed) and print every statement's result.
 
     Queries print as psql-style tables in PostgreSQL's text forms (NULL shown as NULL);
     other statements print their command tag (e.g. INSERT 0 2) on stderr.

@@ -79,7 +79,9 @@ def status(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Show tracked tables with net rows added, removed and updated since the last commit.
+    """Net rows added, removed and updated per tracked table.
+
+    Counts are since the table's last commit (or since tracking began).
 
     Example: sg status; sg status shop --json
     """
@@ -123,10 +125,13 @@ def diff(
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Show a tracked table's net pending changes in key order, values as SQL literals.
+    """A tracked table's net pending changes, as SQL literals.
+
+    Changes are shown in key order.
 
     Lines read `+ (key) col=value, ...` (added), `~` (updated: the new values of the
     changed columns) and `-` (removed: the old row).
+
     Example: sg diff shop.orders --limit 10
     """
     session = session_of(ctx, quiet)
@@ -184,9 +189,10 @@ def discard(
 
 
 def commit(ctx: typer.Context, table: TableArg, quiet: QuietOpt = False) -> None:
-    """Store a tracked table's net pending changes as one object and print its id.
+    """Store a table's net pending changes as one object; print its id.
 
     Prints nothing on stdout (and says so on stderr) when there is no net change.
+
     Example: sg commit shop.orders
     """
     session = session_of(ctx, quiet)

@@ -20,7 +20,9 @@ def push(
     ],
     quiet: QuietOpt = False,
 ) -> None:
-    """Upload objects to another engine and print the ids moved; ones it has are skipped.
+    """Upload objects to another engine; print the ids moved.
+
+    Objects the other engine already has are skipped.
 
     Example: sg push o1a2… o3b4… --to other
     """
@@ -39,7 +41,9 @@ def pull(
     ],
     quiet: QuietOpt = False,
 ) -> None:
-    """Download objects from another engine and print the ids moved; ones here are skipped.
+    """Download objects from another engine; print the ids moved.
+
+    Objects already here are skipped.
 
     Example: sg pull o1a2… --from other
     """
