@@ -59,22 +59,48 @@ def byte_progress(
     if not session.shows_progress:
         yield lambda n: None
         return
+    with _progress(session, *byte_columns(total)) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def byte_columns(total: int | None) -> list[Any]:
+    """Spinner, label, a bar only when the total is known, bytes done, speed, elapsed time."""
+    from rich.filesize import pick_unit_and_suffix
     from rich.progress import (
         BarColumn,
         DownloadColumn,
+        ProgressColumn,
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
-        TransferSpeedColumn,
     )
+    from rich.text import Text
+
+    def binary(size: float) -> str:
+        units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        unit, suffix = pick_unit_and_suffix(int(size), units, 1024)
+        return f"{size:.0f} bytes" if unit == 1 else f"{size / unit:.1f} {suffix}"
+
+    class BytesDoneColumn(ProgressColumn):
+        """Bytes so far, for work whose total is not known."""
+
+        def render(self, task: Any) -> Text:
+            return Text(binary(task.completed))
+
+    class BinarySpeedColumn(ProgressColumn):
+        """Bytes per second in the same binary units as the byte counts (rich's are decimal)."""
+
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("?" if speed is None else f"{binary(speed)}/s")
 
     shape: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
-    if total is not None:
-        shape.append(BarColumn())
-    shape += [DownloadColumn(binary_units=True), TransferSpeedColumn(), TimeElapsedColumn()]
-    with _progress(session, *shape) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
+    if total is None:
+        shape.append(BytesDoneColumn())
+    else:
+        shape += [BarColumn(), DownloadColumn(binary_units=True)]
+    return [*shape, BinarySpeedColumn(), TimeElapsedColumn()]
 
 
 @contextmanager
