@@ -62,6 +62,8 @@ def output_stream(name: str) -> Iterator[IO[bytes]]:
 def input_stream(name: str) -> Iterator[IO[bytes]]:
     """stdin for `-`, else the file opened for reading (one clear error when it cannot be)."""
     if name == STDIO:
+        if sys.stdin.isatty():
+            raise FileAccessError("refusing to read a binary dump from a terminal; pipe one in")
         yield sys.stdin.buffer
         return
     path = Path(name)
