@@ -115,3 +115,11 @@ def test_diff_shows_sql_literals_and_typed_json(cli: CliWorld) -> None:
         "data": {"amount": "80.50", "tags": None, "note": "two\nlines"},
     }
     assert typed[1]["data"]["doc"] == [1] and typed[1]["data"]["ok"] is True
+
+
+def test_copy_through_the_client_is_refused_cleanly(cli: CliWorld) -> None:
+    _sales(cli)
+    failed = cli.sg("sql", "INSERT INTO sales (id) VALUES (9); COPY sales TO STDOUT", code=1)
+    assert "use psql" in str(failed.exception)
+    counted = json.loads(cli.sg("sql", "--json", "SELECT count(*) AS n FROM sales").stdout)
+    assert counted == [{"n": 0}]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sg.domain.errors import SqlSyntaxError
+from sg.domain.errors import DatabaseError, SqlSyntaxError
 
 if TYPE_CHECKING:
     from psycopg import Cursor
@@ -58,6 +58,11 @@ def run_as_text(engine: PostgresEngine, statement: str) -> list[StatementResult]
                 if not cursor.nextset():
                     break
     except psycopg.Error as exc:
+        if conn.pgconn.transaction_status == pq.TransactionStatus.ACTIVE:  # stuck in a COPY
+            conn.close()  # the work is lost with the connection; the engine opens a new one
+            raise DatabaseError(
+                "sg sql cannot stream COPY to or from the client; use psql for that"
+            ) from None
         engine.rollback()
         raise translate_error(exc, (engine.params.password,)) from None
     except BaseException:
