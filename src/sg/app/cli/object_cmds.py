@@ -172,7 +172,7 @@ def load(
         session.emit(header.object_id)
 
 
-def _load(engine: PostgresEngine, header: DumpHeader, stream: Any, target: Any) -> str:
+def _load(engine: PostgresEngine, header: DumpHeader, stream: Any, target: TableRef | None) -> str:
     rows = f"{header.rows} row{'' if header.rows == 1 else 's'}"
     if target is not None:
         engine.create_schema(target.schema)
