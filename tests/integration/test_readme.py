@@ -119,6 +119,7 @@ def test_readme_blocks_run_in_order(readme_home: Path, monkeypatch: pytest.Monke
     env.update(
         SG_DATA_DIR=str(readme_home / "data"),
         SG_CONFIG=str(readme_home / "config.toml"),
+        TZ="UTC",  # new embedded engines take their TimeZone from it; the README shows UTC
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
     )
     for key in [k for k in os.environ if k.startswith("SG_")]:
