@@ -83,7 +83,7 @@ def checksum(engine: str, table: str) -> list[object]:
     rows = json.loads(
         sg("--engine", engine, "sql", "--json", CHECKSUM.format(table=table), capture=True)
     )
-    return list(rows[0])
+    return list(rows[0].values())
 
 
 def tour(workdir: Path) -> None:
@@ -134,6 +134,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sg-demo-"))
     workdir.chmod(0o755)  # our own folder: the embedded server's user must enter it
     os.environ["SG_DATA_DIR"] = str(workdir / "data")
+    (workdir / "config.toml").write_text("")  # no remotes: only the embedded engines
     os.environ["SG_CONFIG"] = str(workdir / "config.toml")
     for key in [k for k in os.environ if k.startswith("SG_ENGINE_")]:
         del os.environ[key]

@@ -1,36 +1,102 @@
-"""sg: git-like plumbing for PostgreSQL tables."""
+"""sg: git-like plumbing for PostgreSQL tables.
 
-from sg.app.container import Container, container
-from sg.app.engine import AuditTriggerChangeEngine, PostgresEngine, PsycopgEngine, make_conn
-from sg.domain.errors import (
-    ConfigurationError,
-    CorruptDumpError,
-    DatabaseError,
-    DataValueError,
-    DuplicateObjectError,
-    EngineConnectionError,
-    EngineNotInitializedError,
-    IntegrityViolationError,
-    InvalidIdentifierError,
-    InvalidObjectIdError,
-    InvalidStreamError,
-    ObjectIdMismatchError,
-    ObjectNotFoundError,
-    PermissionDeniedError,
-    QueryCanceledError,
-    RemoteEngineError,
-    SgError,
-    SqlSyntaxError,
-    TableNotFoundError,
-    TableNotTrackedError,
-    TrackingBrokenError,
-    TransactionConflictError,
-    TransportUnavailableError,
-    UndefinedObjectError,
-    UntrustedObjectError,
-)
-from sg.domain.model import Change, ChangeKind, ResultShape
-from sg.domain.object_id import ObjectId
+The public names load on first use, so that `import sg` (and the `sg` command) stays quick;
+the engine classes bring in psycopg and dependency-injector only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sg.app.container import (
+        Container,
+        container,
+    )
+    from sg.app.engine import (
+        AuditTriggerChangeEngine,
+        PostgresEngine,
+        PsycopgEngine,
+        make_conn,
+    )
+    from sg.domain.errors import (
+        ConfigurationError,
+        CorruptDumpError,
+        DatabaseError,
+        DataValueError,
+        DuplicateObjectError,
+        EngineConnectionError,
+        EngineNotInitializedError,
+        FileAccessError,
+        IntegrityViolationError,
+        InvalidIdentifierError,
+        InvalidObjectIdError,
+        InvalidStreamError,
+        ObjectIdMismatchError,
+        ObjectNotFoundError,
+        ObjectSchemaMismatchError,
+        PermissionDeniedError,
+        QueryCanceledError,
+        RemoteEngineError,
+        SgError,
+        SqlSyntaxError,
+        TableNotFoundError,
+        TableNotTrackedError,
+        TrackingBrokenError,
+        TransactionConflictError,
+        TransportUnavailableError,
+        UndefinedObjectError,
+        UntrustedObjectError,
+    )
+    from sg.domain.model import (
+        Change,
+        ChangeKind,
+        ResultShape,
+    )
+    from sg.domain.object_id import (
+        ObjectId,
+    )
+
+_HOMES = {
+    "Container": "sg.app.container",
+    "container": "sg.app.container",
+    "AuditTriggerChangeEngine": "sg.app.engine",
+    "PostgresEngine": "sg.app.engine",
+    "PsycopgEngine": "sg.app.engine",
+    "make_conn": "sg.app.engine",
+    "ConfigurationError": "sg.domain.errors",
+    "CorruptDumpError": "sg.domain.errors",
+    "DataValueError": "sg.domain.errors",
+    "DatabaseError": "sg.domain.errors",
+    "DuplicateObjectError": "sg.domain.errors",
+    "EngineConnectionError": "sg.domain.errors",
+    "EngineNotInitializedError": "sg.domain.errors",
+    "FileAccessError": "sg.domain.errors",
+    "IntegrityViolationError": "sg.domain.errors",
+    "InvalidIdentifierError": "sg.domain.errors",
+    "InvalidObjectIdError": "sg.domain.errors",
+    "InvalidStreamError": "sg.domain.errors",
+    "ObjectIdMismatchError": "sg.domain.errors",
+    "ObjectNotFoundError": "sg.domain.errors",
+    "ObjectSchemaMismatchError": "sg.domain.errors",
+    "PermissionDeniedError": "sg.domain.errors",
+    "QueryCanceledError": "sg.domain.errors",
+    "RemoteEngineError": "sg.domain.errors",
+    "SgError": "sg.domain.errors",
+    "SqlSyntaxError": "sg.domain.errors",
+    "TableNotFoundError": "sg.domain.errors",
+    "TableNotTrackedError": "sg.domain.errors",
+    "TrackingBrokenError": "sg.domain.errors",
+    "TransactionConflictError": "sg.domain.errors",
+    "TransportUnavailableError": "sg.domain.errors",
+    "UndefinedObjectError": "sg.domain.errors",
+    "UntrustedObjectError": "sg.domain.errors",
+    "Change": "sg.domain.model",
+    "ChangeKind": "sg.domain.model",
+    "ResultShape": "sg.domain.model",
+    "ObjectId": "sg.domain.object_id",
+}
 
 __all__ = [
     "AuditTriggerChangeEngine",
@@ -44,6 +110,7 @@ __all__ = [
     "DuplicateObjectError",
     "EngineConnectionError",
     "EngineNotInitializedError",
+    "FileAccessError",
     "IntegrityViolationError",
     "InvalidIdentifierError",
     "InvalidObjectIdError",
@@ -51,6 +118,7 @@ __all__ = [
     "ObjectId",
     "ObjectIdMismatchError",
     "ObjectNotFoundError",
+    "ObjectSchemaMismatchError",
     "PermissionDeniedError",
     "PostgresEngine",
     "PsycopgEngine",
@@ -69,3 +137,16 @@ __all__ = [
     "container",
     "make_conn",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

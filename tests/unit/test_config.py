@@ -69,3 +69,11 @@ def test_a_named_remote_wins_over_an_embedded_engine(
 def test_engine_names_are_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="engine name"):
         EmbeddedEngines(tmp_path).directory("../escape")
+
+
+def test_a_missing_sg_config_file_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SG_CONFIG", str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigurationError, match=r"missing\.toml"):
+        load_remotes()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +36,12 @@ def config_path() -> Path:
 
 def load_remotes(path: Path | None = None) -> dict[str, dict[str, str]]:
     """Named remotes from the config file; `{}` when there is no file."""
-    path = path or config_path()
+    if path is None:
+        path = config_path()
+        if os.environ.get("SG_CONFIG") and not path.is_file():
+            raise ConfigurationError(
+                f"SG_CONFIG names {path}, which is not a file; create it or unset SG_CONFIG"
+            )
     if not path.is_file():
         return {}
     try:
@@ -72,8 +77,15 @@ def environment_params(environ: Mapping[str, str] | None = None) -> dict[str, st
     return {key: env[key] for key in ENGINE_KEYS if env.get(key)}
 
 
-def choose_engine(name: str | None, engines: EmbeddedEngines | None = None) -> EngineChoice:
-    """Resolve `--engine NAME` (a remote, else an embedded engine), or the default engine."""
+def choose_engine(
+    name: str | None,
+    engines: EmbeddedEngines | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> EngineChoice:
+    """Resolve `--engine NAME` (a remote, else an embedded engine), or the default engine.
+
+    An embedded engine that is not running is started; `on_start(name)` is told first.
+    """
     if name is None:
         params = environment_params()
         if params is not None:
@@ -89,4 +101,6 @@ def choose_engine(name: str | None, engines: EmbeddedEngines | None = None) -> E
             f"no remote or embedded engine named {name!r} (known: {', '.join(known)}); "
             f"create an embedded one with `sg engine start {name}`"
         )
+    if on_start is not None and not embedded.status(name).running:
+        on_start(name)
     return EngineChoice(name, embedded.ensure_running(name), embedded=True)

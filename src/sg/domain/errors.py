@@ -112,3 +112,11 @@ class TransportUnavailableError(ConfigurationError):
 
 class InvalidStreamError(SgError, TypeError):
     """A dump stream is not a binary file object (open files with 'rb' or 'wb') or failed."""
+
+
+class ObjectSchemaMismatchError(SgError):
+    """Objects applied together (or to one table) do not share one column schema."""
+
+
+class FileAccessError(SgError):
+    """A file or directory named by the user cannot be read or written as asked."""

@@ -153,7 +153,8 @@ class ObjectService:
         with self._tx.savepoint():
             if not self._store.missing([table]):
                 raise DuplicateObjectError(
-                    f"table {table} already exists; load_object creates its table", "42P07"
+                    f"table {table} already exists; load into a new name or drop it first",
+                    "42P07",
                 )
             self._create_for_dump(table, header.columns, with_key=not fragment)
             loaded = body.load_into(table, header.columns, max_rows=header.rows)

@@ -23,6 +23,7 @@ def sg_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = Path(tempfile.mkdtemp(prefix="sg-test-home-"))
     home.chmod(0o755)
     monkeypatch.setenv("SG_DATA_DIR", str(home / "data"))
+    (home / "config.toml").write_text("")  # SG_CONFIG must name a file that exists
     monkeypatch.setenv("SG_CONFIG", str(home / "config.toml"))
     for key in list(os.environ):
         if key.startswith("SG_ENGINE_"):

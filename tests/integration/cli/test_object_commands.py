@@ -63,4 +63,4 @@ def test_failed_load_leaves_no_schema(cli: CliWorld, sg_home: Path) -> None:
     schemas = cli.sg(
         "sql", "--json", "SELECT count(*) FROM pg_namespace WHERE nspname = 'brand_new'"
     )
-    assert json.loads(schemas.stdout) == [[0]]
+    assert json.loads(schemas.stdout) == [{"count": 0}]

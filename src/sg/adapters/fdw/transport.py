@@ -74,7 +74,7 @@ class FdwTransport:
         destination = self._route.destination
         if not destination.run(_HAS_WRAPPER, [WRAPPER], ResultShape.ONE_ONE):
             raise TransportUnavailableError(
-                "postgres_fdw is not installed in the destination's database: run initialize()"
+                "postgres_fdw is not installed in the destination's database: initialize the engine"
                 " as a role that may create extensions, or set SG_TRANSPORT=copy"
             )
         name = f"sg_transfer_{uuid.uuid4().hex}"

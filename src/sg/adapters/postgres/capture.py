@@ -79,7 +79,7 @@ class PostgresChangeCapture:
         self._require_installed()
         entry = self._lookup(table)
         if entry is None:
-            raise TableNotTrackedError(f"table {table} is not tracked; track it first")
+            raise TableNotTrackedError(f"table {table} is not tracked; start tracking it first")
         if entry.problem is not None:
             raise TrackingBrokenError(
                 f"the pending changes of table {table} cannot be trusted: {entry.problem}; "

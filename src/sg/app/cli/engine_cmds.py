@@ -1,57 +1,71 @@
-"""`sg engine start|stop|status` and `sg init`."""
+"""`sg engine start|stop|status|env` and `sg init`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import shlex
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from sg.app.cli.help_format import SgCommand
+from sg.app.cli.options import JsonOpt, QuietOpt
 from sg.app.cli.session import open_engine, session_of
-from sg.app.config import EngineChoice
-from sg.app.embedded import DEFAULT_ENGINE, EmbeddedEngines
+
+if TYPE_CHECKING:
+    from sg.app.embedded import EmbeddedEngines
+
+DEFAULT_ENGINE = "default"  # sg.app.embedded.DEFAULT_ENGINE, without importing provisioning
 
 engine_app = typer.Typer(
-    help="Manage embedded engines: local PostgreSQL servers sg starts for you.",
+    help="Embedded engines: local PostgreSQL servers sg starts for you.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
-NameArg = Annotated[str, typer.Argument(help="Embedded engine name.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Embedded engine name.")]
 
 
-@engine_app.command("start")
-def start(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE) -> None:
+@engine_app.command("start", cls=SgCommand)
+def start(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE, quiet: QuietOpt = False) -> None:
     """Start (creating on first use) an embedded engine.
 
     Example: sg engine start; sg engine start other
     """
+    from sg.app.config import EngineChoice
+    from sg.app.embedded import EmbeddedEngines
+
     params = EmbeddedEngines().ensure_running(name)
     open_engine(EngineChoice(name, params, embedded=True)).close()
-    session_of(ctx).say(
+    session_of(ctx, quiet).say(
         f"engine {name} running at {params['SG_ENGINE_HOST']}:{params['SG_ENGINE_PORT']}"
     )
 
 
-@engine_app.command("stop")
-def stop(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE) -> None:
+@engine_app.command("stop", cls=SgCommand)
+def stop(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE, quiet: QuietOpt = False) -> None:
     """Stop an embedded engine (its data stays).
 
     Example: sg engine stop other
     """
-    was_running = EmbeddedEngines().stop(name)
-    session_of(ctx).say(f"engine {name} {'stopped' if was_running else 'was not running'}")
+    from sg.app.embedded import EmbeddedEngines
+
+    engines = EmbeddedEngines()
+    _require_existing(engines, name)
+    was_running = engines.stop(name)
+    session_of(ctx, quiet).say(f"engine {name} {'stopped' if was_running else 'was not running'}")
 
 
-@engine_app.command("status")
-def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+@engine_app.command("status", cls=SgCommand)
+def status(ctx: typer.Context, as_json: JsonOpt = False, quiet: QuietOpt = False) -> None:
     """Show every embedded engine, running or not.
 
     Example: sg engine status --json
     """
+    from sg.app.embedded import EmbeddedEngines
+
     engines = EmbeddedEngines()
     rows = [engines.status(name) for name in engines.names()]
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     if as_json:
         session.emit_json(
             [
@@ -59,19 +73,70 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
                 for s in rows
             ]
         )
+    elif not rows:
+        session.say("no embedded engines yet (sg engine start)")
+    else:
+        from sg.app.cli.result_format import plain_table
+
+        table = [
+            [s.name, "running" if s.running else "stopped", s.port, str(s.data_dir)] for s in rows
+        ]
+        session.emit(plain_table(["engine", "state", "port", "data"], table))
+
+
+@engine_app.command("env", cls=SgCommand)
+def env(
+    ctx: typer.Context,
+    name: NameArg = DEFAULT_ENGINE,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the settings as one JSON object.")
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Print an embedded engine's SG_ENGINE_* settings.
+
+    A stopped engine is started first.
+
+    For shells: eval "$(sg engine env)"; then the library and other tools reach the engine
+    with the same settings. The output holds the engine's password: keep it private.
+
+    Example: sg engine env other --json
+    """
+    from sg.app.config import EngineChoice
+    from sg.app.embedded import EmbeddedEngines
+
+    session = session_of(ctx, quiet)
+    engines = EmbeddedEngines()
+    if name != DEFAULT_ENGINE:
+        _require_existing(engines, name)
+    if not engines.status(name).running:
+        session.say(f"starting embedded engine {name}")
+    params = engines.ensure_running(name)
+    open_engine(EngineChoice(name, params, embedded=True)).close()
+    if as_json:
+        session.emit_json(params)
         return
-    table = Table("engine", "state", "port", "data")
-    for s in rows:
-        table.add_row(s.name, "running" if s.running else "stopped", str(s.port), str(s.data_dir))
-    session.out.print(table if rows else "no embedded engines yet (sg engine start)")
+    for key, value in params.items():
+        session.emit(f"export {key}={shlex.quote(value)}")
 
 
-def init(ctx: typer.Context) -> None:
+def init(ctx: typer.Context, quiet: QuietOpt = False) -> None:
     """Create the engine's database and sg's schemas (idempotent).
 
     Example: sg init; SG_ENGINE_HOST=db sg init
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     engine = session.engine()
     engine.initialize()
     session.say(f"initialized {engine.name} ({engine.params.describe()})")
+
+
+def _require_existing(engines: EmbeddedEngines, name: str) -> None:
+    from sg.domain.errors import ConfigurationError
+
+    engines.directory(name)  # validates the name
+    if name not in engines.names():
+        known = ", ".join(engines.names()) or "none yet"
+        raise ConfigurationError(
+            f"no embedded engine named {name!r} (known: {known}); sg engine status lists them"
+        )

@@ -1,22 +1,33 @@
-"""Parse `SCHEMA.TABLE` arguments; either part may be double-quoted to hold dots or quotes."""
+"""Names on the command line, read and written the way PostgreSQL reads SQL identifiers.
+
+An unquoted name is folded to lower case (`Sales.Orders` is `sales.orders`); a
+double-quoted name is taken exactly, with `""` for a quote inside it
+(`"My Schema"."Order.Lines"`). A bare table name means schema `public`. Names are printed
+back quoted exactly when they need it, so every printed name can be passed back.
+"""
 
 from __future__ import annotations
+
+import re
 
 from sg.domain.errors import InvalidIdentifierError
 from sg.domain.model import TableRef
 
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
 
 def parse_table(text: str, default_schema: str = "public") -> TableRef:
-    """`schema.table`, `"odd.schema"."Tab.le"` or a bare `table` (in `default_schema`)."""
+    """`schema.table`, `"Odd.Schema"."Tab.le"` or a bare `table` (in `default_schema`)."""
     return _table(text, _split(text), default_schema)
 
 
-def _table(text: str, parts: list[str], default_schema: str) -> TableRef:
-    if len(parts) == 1:
-        return TableRef(default_schema, parts[0])
-    if len(parts) == 2:
-        return TableRef(parts[0], parts[1])
-    raise InvalidIdentifierError(f"{text!r} is not SCHEMA.TABLE (quote names holding dots)")
+def parse_schema(text: str) -> str:
+    """One schema name."""
+    parts = _split(text)
+    if len(parts) != 1:
+        raise InvalidIdentifierError(f"{text!r} is not a schema name (quote names holding dots)")
+    return parts[0]
 
 
 def parse_schema_or_table(text: str) -> tuple[str, str | None]:
@@ -28,10 +39,31 @@ def parse_schema_or_table(text: str) -> tuple[str, str | None]:
     return table.schema, table.table
 
 
+def quote_name(name: str) -> str:
+    """`name` as it must be typed to mean exactly `name`: quoted only when needed."""
+    if _PLAIN.match(name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def show_table(ref: TableRef | tuple[str, str]) -> str:
+    """`schema.table` with each part quoted when needed; parses back to the same table."""
+    schema, table = ref
+    return f"{quote_name(schema)}.{quote_name(table)}"
+
+
+def _table(text: str, parts: list[str], default_schema: str) -> TableRef:
+    if len(parts) == 1:
+        return TableRef(default_schema, parts[0])
+    if len(parts) == 2:
+        return TableRef(parts[0], parts[1])
+    raise InvalidIdentifierError(f"{text!r} is not SCHEMA.TABLE (quote names holding dots)")
+
+
 def _split(text: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
-    i, quoted = 0, False
+    i, quoted, was_quoted = 0, False, False
     while i < len(text):
         char = text[i]
         if quoted:
@@ -43,23 +75,25 @@ def _split(text: str) -> list[str]:
             else:
                 current.append(char)
         elif char == '"':
-            quoted = True
+            quoted = was_quoted = True
         elif char == ".":
-            parts.append(_finish(text, current))
-            current = []
+            parts.append(_finish(text, current, was_quoted))
+            current, was_quoted = [], False
         else:
-            current.append(char)
+            current.append(char.translate(_UPPER))
         i += 1
     if quoted:
         raise InvalidIdentifierError(f"unbalanced quote in {text!r}")
-    parts.append(_finish(text, current))
+    parts.append(_finish(text, current, was_quoted))
     return parts
 
 
-def _finish(text: str, current: list[str]) -> str:
+def _finish(text: str, current: list[str], was_quoted: bool) -> str:
     name = "".join(current)
     if not name:
         raise InvalidIdentifierError(f"empty name in {text!r}")
+    if not was_quoted and name != name.strip():
+        raise InvalidIdentifierError(f"stray space in {text!r} (quote names holding spaces)")
     if len(name.encode("utf-8")) > 63:
         raise InvalidIdentifierError(f"name {name!r} is longer than PostgreSQL's 63 bytes")
     return name

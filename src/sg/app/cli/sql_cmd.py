@@ -1,36 +1,48 @@
-"""`sg sql`: run one statement on the engine (handy for scripts and the demo)."""
+"""`sg sql`: run SQL on the engine and print every statement's result the psql way."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
+from sg.app.cli.options import QuietOpt
 from sg.app.cli.session import session_of
-from sg.domain.model import ResultShape
 
 
 def sql(
     ctx: typer.Context,
-    statement: Annotated[str, typer.Argument(help="The SQL statement to run.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
+    statement: Annotated[
+        str, typer.Argument(metavar="SQL", help="One or more statements, separated by ';'.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Rows as JSON objects keyed by column name.")
+    ] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Rows as CSV with a header line.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Run a SQL statement on the engine and print its rows (committed on success).
+    """Run SQL (committed) and print every statement's result.
 
-    Example: sg sql "CREATE TABLE t (id int PRIMARY KEY, v text)"; sg sql --json "SELECT * FROM t"
+    Queries print as psql-style tables in PostgreSQL's text forms (NULL shown as NULL);
+    other statements print their command tag (e.g. INSERT 0 2) on stderr.
+    With several queries, --json and --csv print one document per query.
+
+    Example: sg sql "CREATE TABLE t (id int PRIMARY KEY, v text)"; sg sql --json "TABLE t"
     """
-    session = session_of(ctx)
+    from sg.app.cli.result_format import as_csv as render_csv
+    from sg.app.cli.result_format import as_json as render_json
+    from sg.app.cli.result_format import as_table
+    from sg.app.cli.text_results import run_as_text
+
+    if as_json and as_csv:
+        raise typer.BadParameter("choose one of --json and --csv")
+    session = session_of(ctx, quiet)
     engine = session.engine()
-    cursor_rows = engine.run_sql(statement, return_shape=ResultShape.MANY_MANY)
+    results = run_as_text(engine, statement)
     engine.commit()
-    if cursor_rows is None:
-        session.say("ok")
-        return
-    if as_json:
-        session.emit_json([list(row) for row in cursor_rows])
-        return
-    table = Table(show_header=False)
-    for row in cursor_rows:
-        table.add_row(*("NULL" if v is None else str(v) for v in row))
-    session.out.print(table)
+    render = render_json if as_json else render_csv if as_csv else as_table
+    for result in results:
+        if result.columns is None:
+            session.say(result.status)
+        else:
+            session.emit(render(result))

@@ -2,178 +2,209 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from sg.app.cli.names import parse_schema_or_table, parse_table
+from sg.app.cli.names import (
+    parse_schema,
+    parse_schema_or_table,
+    parse_table,
+    quote_name,
+    show_table,
+)
+from sg.app.cli.options import JsonOpt, QuietOpt, TableArg, TablesArg
 from sg.app.cli.progress import spinner
 from sg.app.cli.session import session_of
-from sg.app.object_engine import PostgresEngine
+from sg.domain.errors import TableNotTrackedError
 from sg.domain.model import Change, ChangeKind, TableRef
 
-_SIGNS = {
-    ChangeKind.INSERT: ("+", "green"),
-    ChangeKind.DELETE: ("-", "red"),
-    ChangeKind.UPDATE: ("~", "yellow"),
-}
-TablesArg = Annotated[list[str], typer.Argument(help="SCHEMA.TABLE names.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+_SIGNS = {ChangeKind.INSERT: "+", ChangeKind.DELETE: "-", ChangeKind.UPDATE: "~"}
 
 
-def track(ctx: typer.Context, tables: TablesArg) -> None:
+def track(ctx: typer.Context, tables: TablesArg, quiet: QuietOpt = False) -> None:
     """Start tracking changes to tables (tracking twice is harmless).
 
     Example: sg track shop.orders shop.customers
     """
-    _for_tables(ctx, tables, PostgresEngine.track_tables, "tracking")
+    session = session_of(ctx, quiet)
+    engine = session.engine()
+    refs = [parse_table(t) for t in tables]
+    engine.track_tables(refs)
+    engine.commit()
+    session.say(f"tracking {', '.join(show_table(r) for r in refs)}")
 
 
-def untrack(ctx: typer.Context, tables: TablesArg) -> None:
+def untrack(ctx: typer.Context, tables: TablesArg, quiet: QuietOpt = False) -> None:
     """Stop tracking tables and discard their pending changes.
 
     Example: sg untrack shop.orders
     """
-    _for_tables(ctx, tables, PostgresEngine.untrack_tables, "no longer tracking")
-
-
-def _for_tables(
-    ctx: typer.Context,
-    tables: list[str],
-    action: Callable[[PostgresEngine, list[TableRef]], None],
-    done: str,
-) -> None:
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     engine = session.engine()
     refs = [parse_table(t) for t in tables]
-    action(engine, refs)
+    tracked = {TableRef(*t) for t in engine.get_tracked_tables()}
+    strangers = [show_table(r) for r in refs if r not in tracked]
+    if strangers:
+        raise TableNotTrackedError(
+            f"{', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} not tracked"
+            " (sg tracked lists the tracked tables); nothing was untracked"
+        )
+    engine.untrack_tables(refs)
     engine.commit()
-    session.say(f"{done} {', '.join(str(r) for r in refs)}")
+    session.say(f"no longer tracking {', '.join(show_table(r) for r in refs)}")
 
 
-def tracked(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List tracked tables.
+def tracked(ctx: typer.Context, as_json: JsonOpt = False, quiet: QuietOpt = False) -> None:
+    """List tracked tables, one per line, quoted where a name needs it.
 
     Example: sg tracked --json
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     tables = session.engine().get_tracked_tables()
     if as_json:
         session.emit_json([{"schema": s, "table": t} for s, t in tables])
     elif not tables:
         session.say("no tracked tables (sg track SCHEMA.TABLE)")
     else:
-        for schema, table in tables:
-            typer.echo(f"{schema}.{table}")
+        for table in tables:
+            session.emit(show_table(table))
 
 
 def status(
     ctx: typer.Context,
-    schema: Annotated[str | None, typer.Argument(help="Only this schema.")] = None,
+    schema: Annotated[
+        str | None, typer.Argument(metavar="SCHEMA", help="Only this schema's tables.")
+    ] = None,
     as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Show tracked tables with net rows added, removed and updated since the last commit.
+    """Net rows added, removed and updated per tracked table.
+
+    Counts are since the table's last commit (or since tracking began).
 
     Example: sg status; sg status shop --json
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     engine = session.engine()
+    only = parse_schema(schema) if schema is not None else None
+    tables = [TableRef(*t) for t in engine.get_tracked_tables() if only in (None, t[0])]
     rows = []
-    for table_schema, table in engine.get_tracked_tables():
-        if schema is None or table_schema == schema:
-            added, removed, updated = engine.get_pending_changes(table_schema, table, True)
-            rows.append(
-                {
-                    "schema": table_schema,
-                    "table": table,
-                    "added": added,
-                    "removed": removed,
-                    "updated": updated,
-                }
-            )
+    with spinner(session, "counting pending changes") as note:
+        for ref in tables:
+            note(f"counting pending changes in {show_table(ref)}")
+            added, removed, updated = engine.get_pending_changes(ref.schema, ref.table, True)
+            rows.append({**ref._asdict(), "added": added, "removed": removed, "updated": updated})
     engine.rollback()
     if as_json:
         session.emit_json(rows)
-        return
-    if not rows:
-        session.say("no tracked tables" + (f" in {schema}" if schema else ""))
-        return
-    listing = Table("table", "added", "removed", "updated")
-    for row in rows:
-        changed = row["added"] or row["removed"] or row["updated"]
-        listing.add_row(
-            f"{row['schema']}.{row['table']}",
-            str(row["added"]),
-            str(row["removed"]),
-            str(row["updated"]),
-            style=None if changed else "dim",
+    elif not rows:
+        session.say("no tracked tables" + (f" in {quote_name(only)}" if only else ""))
+    else:
+        from sg.app.cli.result_format import plain_table
+
+        session.emit(
+            plain_table(
+                ["table", "added", "removed", "updated"],
+                [
+                    [show_table((r["schema"], r["table"])), r["added"], r["removed"], r["updated"]]
+                    for r in rows
+                ],
+            )
         )
-    session.out.print(listing)
 
 
 def diff(
     ctx: typer.Context,
-    table: Annotated[str, typer.Argument(help="A tracked SCHEMA.TABLE.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Changed keys to show.")] = 50,
-    as_json: JsonOpt = False,
+    table: TableArg,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="Changed keys to show.")
+    ] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Typed JSON: key, kind and data of each change.")
+    ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Show a tracked table's net pending changes in key order.
+    """A tracked table's net pending changes, as SQL literals.
+
+    Changes are shown in key order.
+
+    Lines read `+ (key) col=value, ...` (added), `~` (updated: the new values of the
+    changed columns) and `-` (removed: the old row).
 
     Example: sg diff shop.orders --limit 10
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     engine = session.engine()
     ref = parse_table(table)
-    changes = engine.first_pending_changes(ref.schema, ref.table, limit)
+    with spinner(session, f"reading pending changes of {show_table(ref)}"):
+        changes = engine.first_pending_changes(ref.schema, ref.table, limit)
+        if not as_json:
+            from sg.app.cli.change_text import change_literals
+
+            shown = change_literals(engine, ref, changes)
     engine.rollback()
     if as_json:
         session.emit_json([_change_json(c) for c in changes])
         return
     if not changes:
-        session.say(f"no pending changes in {ref}")
+        session.say(f"no pending changes in {show_table(ref)}")
         return
-    for change in changes:
-        sign, style = _SIGNS[change.change_type]
-        data = ", ".join(f"{k}={v!r}" for k, v in change.change_data.items())
-        key = ", ".join(repr(v) for v in change.primary_key)
-        session.out.print(Text(sign, style=style).append(f" ({key}) {data}", style=None))
+    for change, (key, data) in zip(changes, shown, strict=True):
+        values = ", ".join(f"{name}={value}" for name, value in data)
+        session.emit(f"{_SIGNS[change.change_type]} ({', '.join(key)}) {values}")
 
 
 def discard(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="SCHEMA (every tracked table) or SCHEMA.TABLE.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="SCHEMA[.TABLE]", help="A schema (every tracked table in it) or one table."
+        ),
+    ],
+    quiet: QuietOpt = False,
 ) -> None:
     """Forget pending changes (the tables keep their current rows).
 
     Example: sg discard shop; sg discard shop.orders
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     engine = session.engine()
     schema, table = parse_schema_or_table(target)
+    tracked = engine.get_tracked_tables()
+    if table is None and not any(s == schema for s, _ in tracked):
+        raise TableNotTrackedError(
+            f"no tracked tables in schema {quote_name(schema)}"
+            " (sg tracked lists the tracked tables)"
+        )
+    if table is not None and (schema, table) not in tracked:
+        raise TableNotTrackedError(
+            f"{show_table((schema, table))} is not tracked (sg tracked lists the tracked tables)"
+        )
     engine.discard_pending_changes(schema, table)
     engine.commit()
-    session.say(f"discarded pending changes of {target}")
+    what = show_table((schema, table)) if table else quote_name(schema)
+    session.say(f"discarded pending changes of {what}")
 
 
-def commit(ctx: typer.Context, table: Annotated[str, typer.Argument(help="SCHEMA.TABLE")]) -> None:
-    """Store a tracked table's net pending changes as one object and print its id.
+def commit(ctx: typer.Context, table: TableArg, quiet: QuietOpt = False) -> None:
+    """Store a table's net pending changes as one object; print its id.
 
-    Prints nothing (and says so on stderr) when there is no net change.
+    Prints nothing on stdout (and says so on stderr) when there is no net change.
+
     Example: sg commit shop.orders
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     engine = session.engine()
     ref = parse_table(table)
-    with spinner(session, f"committing {ref}"):
+    with spinner(session, f"committing {show_table(ref)}"):
         object_id = engine.commit_changes(*ref)
         engine.commit()
     if object_id is None:
-        session.say(f"nothing to commit in {ref}")
+        session.say(f"nothing to commit in {show_table(ref)}")
     else:
-        typer.echo(object_id)
+        session.emit(object_id)
 
 
 def _change_json(change: Change) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`sg push` and `sg pull`: move objects between engines with a progress bar."""
+"""`sg push` and `sg pull`: move objects between engines with a progress bar of rows."""
 
 from __future__ import annotations
 
@@ -6,22 +6,27 @@ from typing import Annotated
 
 import typer
 
+from sg.app.cli.options import ObjectsArg, QuietOpt
 from sg.app.cli.progress import BarProgress
 from sg.app.cli.session import Session, session_of
-
-ObjectsArg = Annotated[list[str], typer.Argument(help="Object ids to move.")]
 
 
 def push(
     ctx: typer.Context,
     object_ids: ObjectsArg,
-    to: Annotated[str, typer.Option("--to", help="Remote (config file) or embedded engine.")],
+    to: Annotated[
+        str,
+        typer.Option("--to", metavar="ENGINE", help="A remote (config file) or embedded engine."),
+    ],
+    quiet: QuietOpt = False,
 ) -> None:
-    """Upload objects to another engine; objects it already has are skipped.
+    """Upload objects to another engine; print the ids moved.
+
+    Objects the other engine already has are skipped.
 
     Example: sg push o1a2… o3b4… --to other
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     local, remote = session.engine(), session.engine(to)
     moved = local.upload_objects(object_ids, remote, progress=BarProgress(session, "pushing"))
     _report(session, moved, len(set(object_ids)), f"to {to}")
@@ -30,13 +35,19 @@ def push(
 def pull(
     ctx: typer.Context,
     object_ids: ObjectsArg,
-    source: Annotated[str, typer.Option("--from", help="Remote (config file) or embedded engine.")],
+    source: Annotated[
+        str,
+        typer.Option("--from", metavar="ENGINE", help="A remote (config file) or embedded engine."),
+    ],
+    quiet: QuietOpt = False,
 ) -> None:
-    """Download objects from another engine; objects already here are skipped.
+    """Download objects from another engine; print the ids moved.
+
+    Objects already here are skipped.
 
     Example: sg pull o1a2… --from other
     """
-    session = session_of(ctx)
+    session = session_of(ctx, quiet)
     local, remote = session.engine(), session.engine(source)
     moved = local.download_objects(object_ids, remote, progress=BarProgress(session, "pulling"))
     _report(session, moved, len(set(object_ids)), f"from {source}")
@@ -48,4 +59,4 @@ def _report(session: Session, moved: list[str], asked: int, where: str) -> None:
         f"moved {len(moved)} object(s) {where}" + (f", {skipped} already there" if skipped else "")
     )
     for object_id in moved:
-        typer.echo(object_id)
+        session.emit(object_id)
