@@ -45,7 +45,13 @@ def test_version_help_and_completion(sg_home: Path) -> None:
             assert python_word not in text, (command, text)
     assert "SCHEMA.TABLE..." in _sg(env, "track", "--help").stdout
     assert "--limit N" in _sg(env, "diff", "--help").stdout
-    script = _sg(env, "--show-completion", "bash").stdout
+    # The script is for the shell sg runs under (found among its parent processes), as when
+    # a user types the command into bash; `; true` keeps bash from replacing itself with sg.
+    shown = subprocess.run(
+        ["bash", "-c", f"{SG} --show-completion; true"],
+        env=env, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    script = shown.stdout
     assert "complete" in script and "_SG_COMPLETE" in script
     words = {**env, "_SG_COMPLETE": "complete_bash", "COMP_WORDS": "sg tra", "COMP_CWORD": "1"}
     assert _sg(words).stdout.split() == ["track", "tracked"]
