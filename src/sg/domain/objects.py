@@ -15,7 +15,7 @@ from sg.domain.errors import (
     ObjectNotFoundError,
     TableNotFoundError,
 )
-from sg.domain.model import TableRef
+from sg.domain.model import StagedKeys, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.object_record import FragmentInfo, LoadedBody, ObjectRecord
 from sg.ports.codec import ObjectCodec
@@ -69,6 +69,13 @@ class ObjectService:
         with self._tx.savepoint():
             staging = _staging_table()
             info = self._store.create_fragment(staging, source, [*inserted, *deleted])
+            return self._register(staging, info)
+
+    def store_staged(self, source: TableRef, keys: StagedKeys) -> ObjectId:
+        """Store the source's current state of keys the engine holds as a registered object."""
+        with self._tx.savepoint():
+            staging = _staging_table()
+            info = self._store.create_staged_fragment(staging, source, keys)
             return self._register(staging, info)
 
     def snapshot(self, source: TableRef) -> ObjectId:

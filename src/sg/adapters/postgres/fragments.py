@@ -22,7 +22,7 @@ from sg.adapters.postgres.tuple_image import (
 from sg.adapters.postgres.type_names import check_type_name
 from sg.domain.column_schema import FLAG_COLUMN, with_flag
 from sg.domain.errors import CorruptDumpError, InvalidIdentifierError, UndefinedObjectError
-from sg.domain.model import ColumnSpec, ResultShape, TableRef
+from sg.domain.model import ColumnSpec, ResultShape, StagedKeys, TableRef
 from sg.domain.object_record import ContentDigest, FragmentInfo
 from sg.ports.sql import ComposedSql, SqlRunner
 
@@ -68,6 +68,22 @@ class PostgresFragmentStore:
         ):
             counts = self._sql.run(
                 fragment_sql.fill_fragment(target, source, keys_table, columns, shape),
+                None,
+                ResultShape.ONE_MANY,
+            )
+        return _info(columns, counts)
+
+    def create_staged_fragment(
+        self, target: TableRef, source: TableRef, keys: StagedKeys
+    ) -> FragmentInfo:
+        """Create `target` from keys a capture adapter staged in a temporary table."""
+        columns = self._source_columns(source)
+        self._run(fragment_sql.create_fragment_table(target, source, columns))
+        with pinned_settings(self._sql, CANONICAL_SETTINGS):
+            counts = self._sql.run(
+                fragment_sql.fill_staged_fragment(
+                    target, source, keys.handle, columns, KeyShape.of(columns)
+                ),
                 None,
                 ResultShape.ONE_MANY,
             )
