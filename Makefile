@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck contracts unit integration bench clean
+.PHONY: test demo lint typecheck contracts unit integration fuzz bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration -q
+
+# The differential property tests with many more examples (minutes, not seconds).
+fuzz: $(STAMP)
+	SG_FUZZ=1 $(BIN)/pytest tests/integration/test_change_properties.py -q -p no:timeout
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
