@@ -29,6 +29,8 @@ from sg.ports.sql import ComposedSql, SqlRunner
 # Digests sort every row image once; give that sort room and skip JIT compilation, which
 # costs more than it saves on these one-pass queries.
 _DIGEST_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "64MB", "jit": "off"}
+# Filling a fragment from staged keys joins them to the source and sorts the rows by image.
+_FILL_SETTINGS = _DIGEST_SETTINGS
 
 _MISSING = sql.SQL(
     "SELECT o FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS u(s, t, o)"
@@ -79,7 +81,7 @@ class PostgresFragmentStore:
         """Create `target` from keys a capture adapter staged in a temporary table."""
         columns = self._source_columns(source)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
-        with pinned_settings(self._sql, CANONICAL_SETTINGS):
+        with pinned_settings(self._sql, _FILL_SETTINGS):
             counts = self._sql.run(
                 fragment_sql.fill_staged_fragment(
                     target, source, keys.handle, columns, KeyShape.of(columns)
