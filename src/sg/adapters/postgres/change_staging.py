@@ -7,8 +7,8 @@ to a temporary table named by the returned handle, together with the read's wate
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
+import uuid
+from collections.abc import Sequence
 
 from psycopg import sql
 
@@ -18,8 +18,6 @@ from sg.domain.model import ResultShape, StagedKeys
 from sg.ports.capture import StagedChanges, Watermark
 from sg.ports.sql import SqlRunner
 
-_names = itertools.count(1)
-
 
 def stage_changes(runner: SqlRunner, table: TrackedTable) -> StagedChanges:
     """Write the table's net changed keys to a new temporary table; run under read settings.
@@ -28,7 +26,7 @@ def stage_changes(runner: SqlRunner, table: TrackedTable) -> StagedChanges:
     primary key), named and typed like them, plus `sg_ud_flag`: true when the key has a
     row now. It is dropped by `release_changes` or at the end of the transaction.
     """
-    name = f"sg_staged_{next(_names)}"
+    name = f"sg_staged_{uuid.uuid4().hex}"
     staged = sql.Identifier("pg_temp", name)
     runner.run(_create(staged, table), None, ResultShape.NONE)
     row = runner.run(_fill(staged, table), None, ResultShape.ONE_MANY)
@@ -48,9 +46,13 @@ def release_changes(runner: SqlRunner, keys: StagedKeys) -> None:
     )
 
 
+def _key_positions(table: TrackedTable) -> Sequence[int]:
+    """1-based positions of the key columns in key order; every column for a whole-row key."""
+    return table.key_positions or range(1, len(table.columns) + 1)
+
+
 def _key_names(table: TrackedTable) -> list[str]:
-    positions = table.key_positions or range(1, len(table.columns) + 1)
-    return [table.columns[p - 1] for p in positions]
+    return [table.columns[p - 1] for p in _key_positions(table)]
 
 
 def _create(staged: sql.Identifier, table: TrackedTable) -> sql.Composed:
@@ -68,8 +70,7 @@ def _create(staged: sql.Identifier, table: TrackedTable) -> sql.Composed:
 def _fill(staged: sql.Identifier, table: TrackedTable) -> sql.Composed:
     # The watermark is the one `capture_sql.read_changes` takes: the same snapshot as the
     # log read, so discarding through it forgets exactly the staged changes.
-    positions = table.key_positions or range(1, len(table.columns) + 1)
-    key_columns: list[Any] = [sql.Identifier("s", f"c{p}") for p in positions]
+    key_columns = [sql.Identifier("s", f"c{p}") for p in _key_positions(table)]
     return sql.SQL(
         """WITH sg_mark AS MATERIALIZED (
             SELECT pg_catalog.pg_current_snapshot()::text AS sg_snapshot,
