@@ -31,8 +31,9 @@ def stage_changes(runner: SqlRunner, table: TrackedTable) -> StagedChanges:
     runner.run(_create(staged, table), None, ResultShape.NONE)
     row = runner.run(_fill(staged, table), None, ResultShape.ONE_MANY)
     snapshot, reader, position, count = row
-    # Row counts let the planner join the keys to the table through its key index when few.
-    runner.run(sql.SQL("ANALYZE {}").format(staged), None, ResultShape.NONE)
+    if count:
+        # Row counts let the planner join few keys to the table through its key index.
+        runner.run(sql.SQL("ANALYZE {}").format(staged), None, ResultShape.NONE)
     watermark = Watermark(str(snapshot), None if reader is None else int(reader), int(position))
     return StagedChanges(StagedKeys(name, int(count)), watermark)
 
