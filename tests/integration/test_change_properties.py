@@ -8,7 +8,7 @@ savepoints, commits and rollbacks. Then:
 - `get_pending_changes` equals the diff PostgreSQL computes between `before` and the table
   (values compared by their text, so a changed numeric scale or a -0 is a change);
 - `commit_changes`, then checking out base + patch, rebuilds exactly the live table, and
-  nothing stays pending.
+  nothing stays pending; this one also with values Python cannot hold (infinite dates).
 
 `SG_FUZZ=1` (`make fuzz`) selects a profile with many more examples.
 
