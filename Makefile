@@ -37,7 +37,7 @@ integration: $(STAMP)
 
 # The differential property tests with many more examples (minutes, not seconds).
 fuzz: $(STAMP)
-	SG_FUZZ=1 $(BIN)/pytest tests/integration/test_change_properties.py -q -p no:timeout
+	SG_FUZZ=1 $(BIN)/pytest tests/integration/test_change_properties.py -q --timeout=0
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
