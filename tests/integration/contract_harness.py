@@ -14,8 +14,9 @@ from sg.adapters.postgres.copy_codec import CopyObjectCodec
 from sg.adapters.postgres.fragments import PostgresFragmentStore
 from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.engine_params import EngineParams
-from sg.domain.model import ColumnSpec, ResultShape, TableRef
+from sg.domain.model import ColumnSpec, ResultShape, StagedKeys, TableRef
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
 from sg.ports.registry import ObjectRegistry
@@ -47,6 +48,10 @@ class Harness(Protocol):
 
     def greater_than(self, column: str) -> ComposedSql: ...
 
+    def stage(self, source: TableRef, names: list[str], keys: list[tuple[Row, bool]]) -> StagedKeys:
+        """Keys (with whether each has a row now) held in the engine, as a capture stages them."""
+        ...
+
 
 class FakeHarness:
     def __init__(self) -> None:
@@ -65,6 +70,9 @@ class FakeHarness:
 
     def greater_than(self, column: str) -> ComposedSql:
         return FakeQuals(column, ">", operator.gt)
+
+    def stage(self, source: TableRef, names: list[str], keys: list[tuple[Row, bool]]) -> StagedKeys:
+        return self.db.stage([key for key, _ in keys])
 
 
 class PostgresHarness:
@@ -106,6 +114,27 @@ class PostgresHarness:
 
     def greater_than(self, column: str) -> ComposedSql:
         return sql.SQL("{} > %s").format(sql.Identifier(column))
+
+    def stage(self, source: TableRef, names: list[str], keys: list[tuple[Row, bool]]) -> StagedKeys:
+        # The layout `change_staging` writes: the key columns as the source has them, the flag.
+        staged = sql.Identifier("pg_temp", "sg_staged_contract")
+        self.runner.run(
+            sql.SQL(
+                "CREATE TEMP TABLE {} AS SELECT {}, NULL::boolean AS {} FROM {} WITH NO DATA"
+            ).format(
+                staged,
+                sql.SQL(", ").join(sql.Identifier("s", n) for n in names),
+                sql.Identifier(FLAG_COLUMN),
+                sql.SQL("{} AS s").format(sql.Identifier(*source)),
+            ),
+            None,
+            ResultShape.NONE,
+        )
+        insert = sql.SQL("INSERT INTO {} VALUES ({})").format(
+            staged, sql.SQL(", ").join(sql.Placeholder() * (len(names) + 1))
+        )
+        self.runner.run_batch(insert, [(*key, present) for key, present in keys], None)
+        return StagedKeys("sg_staged_contract", len(keys))
 
 
 @pytest.fixture(params=["fake", "postgres"])

@@ -14,7 +14,7 @@ from sg.adapters.postgres.capture import PostgresChangeCapture
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import TableNotFoundError, TableNotTrackedError
-from sg.domain.model import ResultShape, TableRef
+from sg.domain.model import ResultShape, StagedKeys, TableRef
 from sg.ports.capture import ChangeCapture, KeyState
 from tests.integration.conftest import EngineFactory
 from tests.unit.fakes import FakeChangeCapture
@@ -31,6 +31,7 @@ class Writer(Protocol):
     def delete(self, table: TableRef, where: dict[str, Any]) -> None: ...
     def truncate(self, table: TableRef) -> None: ...
     def drop(self, table: TableRef) -> None: ...
+    def staged(self, keys: StagedKeys) -> list[tuple[tuple[Any, ...], bool]]: ...
 
 
 class FakeWriter:
@@ -59,6 +60,9 @@ class FakeWriter:
 
     def drop(self, table: TableRef) -> None:
         self.fake.drop_table(table)
+
+    def staged(self, keys: StagedKeys) -> list[tuple[tuple[Any, ...], bool]]:
+        return sorted(self.fake.staged[keys.handle], key=repr)
 
 
 class PostgresWriter:
@@ -114,6 +118,14 @@ class PostgresWriter:
 
     def drop(self, table: TableRef) -> None:
         self._run(sql.SQL("DROP TABLE {}").format(sql.Identifier(*table)))
+
+    def staged(self, keys: StagedKeys) -> list[tuple[tuple[Any, ...], bool]]:
+        rows = self.runner.run(
+            sql.SQL("SELECT * FROM {}").format(sql.Identifier("pg_temp", keys.handle)),
+            None,
+            ResultShape.MANY_MANY,
+        )
+        return sorted(((tuple(row[:-1]), bool(row[-1])) for row in rows), key=repr)
 
 
 def _pairs(values: dict[str, Any], separator: str) -> sql.Composed:
@@ -222,3 +234,49 @@ def test_discard_all_or_through_a_watermark(writer: Writer, t: TableRef) -> None
     assert writer.capture.read(t).states == []
     with pytest.raises(TableNotTrackedError):
         writer.capture.discard(TableRef("public", "nope"))
+
+
+def test_stage_keeps_the_keys_read_reports(writer: Writer, t: TableRef) -> None:
+    writer.update(t, {"id": 1}, {"a": 0})
+    writer.update(t, {"id": 3}, {"id": 7})
+    writer.delete(t, {"id": 4})
+    writer.update(t, {"id": 2}, {"a": 0})
+    writer.update(t, {"id": 2}, {"a": 20})
+    staged = writer.capture.stage(t)
+    assert staged.keys.size == 4
+    assert writer.staged(staged.keys) == [((1,), True), ((3,), False), ((4,), False), ((7,), True)]
+    writer.update(t, {"id": 5}, {"a": 0})
+    writer.capture.discard(t, staged.watermark)
+    writer.capture.release(staged.keys)
+    assert [s.key for s in writer.capture.read(t).states] == [(5,)]
+
+
+def test_stage_spells_keys_in_key_order(writer: Writer) -> None:
+    k = writer.create("ko", ["a", "b", "v"], ["b", "a"])
+    writer.insert(k, {"a": 1, "b": 2, "v": 0}, {"a": 2, "b": 1, "v": 0})
+    writer.capture.track(k)
+    writer.update(k, {"a": 1}, {"v": 5})
+    staged = writer.capture.stage(k)
+    assert writer.staged(staged.keys) == [((2, 1), True)]
+    assert [s.key for s in writer.capture.read(k).states] == [(2, 1)]
+
+
+def test_stage_whole_rows_once_per_value(writer: Writer) -> None:
+    k = writer.create("k", ["x", "y"], [])
+    writer.insert(k, {"x": 1, "y": None}, {"x": 1, "y": None}, {"x": 2, "y": 2})
+    writer.capture.track(k)
+    writer.insert(k, {"x": 1, "y": None}, {"x": 1, "y": None})
+    writer.delete(k, {"x": 2})
+    staged = writer.capture.stage(k)
+    assert staged.keys.size == 2
+    assert writer.staged(staged.keys) == [((1, None), True), ((2, 2), False)]
+
+
+def test_stage_without_changes_keeps_nothing(writer: Writer, t: TableRef) -> None:
+    writer.update(t, {"id": 1}, {"a": 0})
+    writer.update(t, {"id": 1}, {"a": 10})
+    staged = writer.capture.stage(t)
+    assert staged.keys.size == 0
+    assert writer.staged(staged.keys) == []
+    with pytest.raises(TableNotTrackedError):
+        writer.capture.stage(TableRef("public", "nope"))

@@ -48,6 +48,22 @@ def test_unkeyed_fragment_keeps_every_copy(harness: Harness) -> None:
     assert harness.rows(U) == [(1, None, False), (1, None, True), (1, None, True), (9, None, False)]
 
 
+def test_staged_keys_give_the_fragment_key_lists_give(harness: Harness) -> None:
+    harness.create(T, KEYED, [(1, "a"), (2, "b"), (3, None)])
+    staged = harness.stage(T, ["id"], [((1,), True), ((3,), True), ((4,), False)])
+    info = harness.store.create_staged_fragment(U, T, staged)
+    assert (info.rows_upserted, info.rows_deleted) == (2, 1)
+    assert harness.rows(U) == [(1, "a", True), (3, None, True), (4, None, False)]
+
+
+def test_staged_whole_rows_keep_every_copy(harness: Harness) -> None:
+    harness.create(T, UNKEYED, [(1, None), (1, None), (2, "x"), (3, "y")])
+    staged = harness.stage(T, ["a", "b"], [((1, None), True), ((9, None), False)])
+    info = harness.store.create_staged_fragment(U, T, staged)
+    assert (info.rows_upserted, info.rows_deleted) == (2, 2)
+    assert harness.rows(U) == [(1, None, False), (1, None, True), (1, None, True), (9, None, False)]
+
+
 def test_digests_ignore_order_and_count_copies(harness: Harness) -> None:
     harness.create(T, UNKEYED, [(1, "a"), (2, None), (2, None)])
     harness.create(U, UNKEYED, [(2, None), (1, "a"), (2, None)])

@@ -15,8 +15,8 @@ from sg.domain.errors import (
     TableNotFoundError,
     TableNotTrackedError,
 )
-from sg.domain.model import ResultShape, TableRef
-from sg.ports.capture import CapturedChanges, KeyState, Watermark
+from sg.domain.model import ResultShape, StagedKeys, TableRef
+from sg.ports.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.ports.sql import Arguments, Statement
 
 
@@ -139,6 +139,9 @@ class FakeChangeCapture:
     tables: dict[TableRef, FakeTable] = field(default_factory=dict)
     logs: dict[TableRef, list[LogEntry]] = field(default_factory=dict)
     seq: int = 0
+    # Staged key sets by handle: per changed key, the key and whether it has a row now.
+    staged: dict[str, list[tuple[tuple[Any, ...], bool]]] = field(default_factory=dict)
+    stagings: int = 0
 
     def create_table(self, ref: TableRef, columns: list[str], key: Sequence[str] = ()) -> None:
         """Create an empty table."""
@@ -213,6 +216,18 @@ class FakeChangeCapture:
         states.sort(key=lambda state: [(value is None, value) for value in state.key])
         mark = Watermark("fake", None, max((entry.seq for entry in log), default=0))
         return CapturedChanges(states[:limit] if limit is not None else states, mark)
+
+    def stage(self, table: TableRef) -> StagedChanges:
+        """Keep the keys `read` reports, with whether each has a row now, under a new handle."""
+        captured = self.read(table)
+        self.stagings += 1
+        handle = f"staged_{self.stagings}"
+        self.staged[handle] = [(state.key, state.after > 0) for state in captured.states]
+        return StagedChanges(StagedKeys(handle, len(self.staged[handle])), captured.watermark)
+
+    def release(self, keys: StagedKeys) -> None:
+        """Forget a staged key set."""
+        self.staged.pop(keys.handle, None)
 
     def discard(self, table: TableRef, through: Watermark | None = None) -> None:
         """Forget the log, or its entries up to the watermark's position."""

@@ -18,7 +18,7 @@ from sg.domain.errors import (
     InvalidIdentifierError,
     TableNotFoundError,
 )
-from sg.domain.model import ColumnSpec, TableRef
+from sg.domain.model import ColumnSpec, StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ContentDigest, FragmentInfo, ObjectRecord
 from sg.ports.sql import ComposedSql
@@ -42,6 +42,13 @@ class FakeDatabase:
     registry: dict[ObjectId, ObjectRecord] = field(default_factory=dict)
     locked: list[ObjectId] = field(default_factory=list)
     operations: int = 0
+    staged: dict[str, list[Row]] = field(default_factory=dict)
+
+    def stage(self, keys: Sequence[Row]) -> StagedKeys:
+        """Hold `keys` in the fake engine, as a capture adapter's staging would."""
+        handle = f"staged_{len(self.staged) + 1}"
+        self.staged[handle] = [tuple(key) for key in keys]
+        return StagedKeys(handle, len(keys))
 
     def table(self, ref: TableRef) -> FakeTable:
         """The table `ref` or `TableNotFoundError`."""
@@ -126,6 +133,12 @@ class FakeFragmentStore:
             if whole_row or not any(key_of(row) == key for row in src.rows):
                 rows.append(_marker(src.columns, key))
         return self._create(target, src.columns, rows)
+
+    def create_staged_fragment(
+        self, target: TableRef, source: TableRef, keys: StagedKeys
+    ) -> FragmentInfo:
+        """The source's current state of keys held by `FakeDatabase.stage`."""
+        return self.create_fragment(target, source, self.db.staged[keys.handle])
 
     def create_snapshot(self, target: TableRef, source: TableRef) -> FragmentInfo:
         """Every source row as an upsert."""

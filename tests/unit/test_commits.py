@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +12,7 @@ import pytest
 from sg.domain.changes import ChangeTracking
 from sg.domain.commits import ChangeCommitter
 from sg.domain.errors import TableNotTrackedError
-from sg.domain.model import TableRef
+from sg.domain.model import StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from tests.unit.fakes import FakeChangeCapture
 
@@ -22,22 +22,18 @@ U = TableRef("public", "u")
 
 @dataclass
 class FakeObjectStorer:
-    """Records what it was asked to store; fails on demand."""
+    """Records the staged keys (with whether each has a row now) it was asked to store."""
 
-    stored: list[tuple[TableRef, list[tuple[Any, ...]], list[tuple[Any, ...]]]] = field(
-        default_factory=list
-    )
+    capture: FakeChangeCapture
+    stored: list[tuple[TableRef, list[tuple[tuple[Any, ...], bool]]]] = field(default_factory=list)
     fail: bool = False
 
-    def store_object(
-        self,
-        source: TableRef,
-        inserted: Sequence[tuple[Any, ...]],
-        deleted: Sequence[tuple[Any, ...]],
-    ) -> ObjectId:
+    def store_staged(self, source: TableRef, keys: StagedKeys) -> ObjectId:
         if self.fail:
             raise RuntimeError("disk full")
-        self.stored.append((source, list(inserted), list(deleted)))
+        staged = self.capture.staged[keys.handle]
+        assert len(staged) == keys.size
+        self.stored.append((source, list(staged)))
         return ObjectId("o" + f"{len(self.stored):062x}")
 
 
@@ -51,17 +47,18 @@ class FakeLock:
 
 @dataclass
 class SnapshotTransaction:
-    """Savepoints that restore the capture fake's logs on failure."""
+    """Savepoints that restore the capture fake's logs and staged keys on failure."""
 
     capture: FakeChangeCapture
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         saved = {ref: list(log) for ref, log in self.capture.logs.items()}
+        staged = dict(self.capture.staged)
         try:
             yield
         except BaseException:
-            self.capture.logs = saved
+            self.capture.logs, self.capture.staged = saved, staged
             raise
 
 
@@ -82,7 +79,7 @@ def world() -> World:
     capture.insert(U, {"a": 1, "b": None})
     capture.track(T)
     capture.track(U)
-    storer, lock = FakeObjectStorer(), FakeLock()
+    storer, lock = FakeObjectStorer(capture), FakeLock()
     committer = ChangeCommitter(ChangeTracking(capture), storer, lock, SnapshotTransaction(capture))
     return World(capture, storer, lock, committer)
 
@@ -94,9 +91,13 @@ def test_commit_stores_net_keys_and_discards_them(world: World) -> None:
     world.capture.update(T, {"id": 3}, {"id": 30})  # key change: delete 3, insert 30
     object_id = world.committer.commit(T)
     assert object_id is not None
-    assert world.storer.stored == [(T, [(1,), (4,), (30,)], [(2,), (3,)])]
+    present, gone = True, False
+    assert world.storer.stored == [
+        (T, [((1,), present), ((2,), gone), ((3,), gone), ((4,), present), ((30,), present)])
+    ]
     assert world.lock.locked == [T]
     assert ChangeTracking(world.capture).pending(T) == []
+    assert world.capture.staged == {}
 
 
 def test_no_net_change_stores_nothing(world: World) -> None:
@@ -104,13 +105,14 @@ def test_no_net_change_stores_nothing(world: World) -> None:
     world.capture.update(T, {"id": 1}, {"v": "a"})
     assert world.committer.commit(T) is None
     assert world.storer.stored == []
+    assert world.capture.staged == {}
 
 
 def test_whole_row_keys_are_stored_once_per_row_value(world: World) -> None:
     world.capture.insert(U, {"a": 2, "b": "x"}, {"a": 2, "b": "x"})
     world.capture.delete(U, {"a": 1})
     world.committer.commit(U)
-    assert world.storer.stored == [(U, [(2, "x")], [(1, None)])]
+    assert world.storer.stored == [(U, [((1, None), False), ((2, "x"), True)])]
 
 
 def test_changes_after_the_read_stay_pending(world: World) -> None:
@@ -126,6 +128,7 @@ def test_a_failed_store_keeps_the_changes(world: World) -> None:
     with pytest.raises(RuntimeError):
         world.committer.commit(T)
     assert [c.primary_key for c in ChangeTracking(world.capture).pending(T)] == [(1,)]
+    assert world.capture.staged == {}
 
 
 def test_untracked_table_is_an_error(world: World) -> None:

@@ -107,6 +107,13 @@ def test_identical_content_reuses_the_object(world: World) -> None:
     assert sorted(t.table for t in world.db.tables if t.schema == OBJECT_SCHEMA) == [first]
 
 
+def test_staged_keys_store_the_same_object_as_key_lists(world: World) -> None:
+    world.table(T, [(1, "a"), (2, "b")])
+    staged = world.service.store_staged(T, world.db.stage([(1,), (3,)]))
+    assert staged == world.service.store_object(T, [(1,)], [(3,)])
+    assert world.rows(object_table(staged)) == [(1, "a", True), (3, None, False)]
+
+
 def test_store_fragment_keeps_the_current_state_of_each_key(world: World) -> None:
     world.table(T, [(1, "a"), (2, "b")])
     target = TableRef("public", "frag")

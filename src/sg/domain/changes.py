@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from sg.domain.model import Change, ChangeKind, TableRef
-from sg.ports.capture import ChangeCapture, KeyState, Watermark
+from sg.domain.model import Change, ChangeKind, StagedKeys, TableRef
+from sg.ports.capture import ChangeCapture, KeyState, StagedChanges, Watermark
 
 
 class ChangeCounts(NamedTuple):
@@ -91,6 +91,15 @@ class ChangeTracking:
         captured = self._capture.read(table)
         return PendingChanges(list(net_changes(captured.states)), captured.watermark)
 
+    def stage_pending(self, table: TableRef) -> StagedChanges:
+        """The keys of the table's net changes, held by the engine, with the watermark
+        `discard_read` takes to forget them; read like `read_pending`."""
+        return self._capture.stage(table)
+
+    def release_staged(self, keys: StagedKeys) -> None:
+        """Forget keys `stage_pending` kept (the pending changes stay)."""
+        self._capture.release(keys)
+
     def counts(self, table: TableRef) -> ChangeCounts:
         """Net numbers of rows added, removed and updated; raises `TableNotTrackedError`."""
         return count_changes(net_changes(self._capture.read(table).states))
@@ -112,7 +121,7 @@ class ChangeTracking:
         self._capture.discard(TableRef(schema, table))
 
     def discard_read(self, table: TableRef, watermark: Watermark) -> None:
-        """Forget exactly the changes `read_pending(table)` returned with `watermark`.
+        """Forget exactly the changes `read_pending` or `stage_pending` returned with `watermark`.
 
         Changes written since, or by transactions that read did not see, stay pending; so
         storing what a read returned and then discarding it loses nothing to other writers.

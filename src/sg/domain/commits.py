@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from sg.domain.changes import ChangeTracking
-from sg.domain.model import ChangeKind, TableRef
+from sg.domain.model import StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from sg.ports.transaction import Transaction
 
@@ -14,13 +13,8 @@ from sg.ports.transaction import Transaction
 class ObjectStorer(Protocol):
     """Stores the live state of some keys of a table as a registered object."""
 
-    def store_object(
-        self,
-        source: TableRef,
-        inserted: Sequence[tuple[Any, ...]],
-        deleted: Sequence[tuple[Any, ...]],
-    ) -> ObjectId:
-        """The id of the object holding the source's current state of those keys."""
+    def store_staged(self, source: TableRef, keys: StagedKeys) -> ObjectId:
+        """The id of the object holding the source's current state of the staged keys."""
         ...
 
 
@@ -37,6 +31,7 @@ class ChangeCommitter:
 
     Writers are locked out of the table from the read until the caller's transaction ends, so
     the rows stored are the rows the changes describe; everything happens in one savepoint.
+    The changed keys stay in the engine: neither they nor the rows pass through this service.
     """
 
     def __init__(
@@ -55,16 +50,10 @@ class ChangeCommitter:
         """The new (or identical existing) object's id, or None when nothing changed net."""
         with self._tx.savepoint():
             self._lock.lock_table(table)
-            pending = self._changes.read_pending(table)
-            if not pending.changes:
-                return None
-            upserted: dict[tuple[Any, ...], None] = {}
-            removed: dict[tuple[Any, ...], None] = {}
-            for change in pending.changes:
-                kind = change.change_type
-                target = removed if kind == ChangeKind.DELETE else upserted
-                target.setdefault(tuple(change.primary_key), None)
-            deleted = [key for key in removed if key not in upserted]
-            object_id = self._objects.store_object(table, list(upserted), deleted)
-            self._changes.discard_read(table, pending.watermark)
+            staged = self._changes.stage_pending(table)
+            object_id = None
+            if staged.keys.size:
+                object_id = self._objects.store_staged(table, staged.keys)
+                self._changes.discard_read(table, staged.watermark)
+            self._changes.release_staged(staged.keys)
             return object_id

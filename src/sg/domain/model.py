@@ -52,3 +52,13 @@ class Change(NamedTuple):
     primary_key: tuple[Any, ...]
     change_type: ChangeKind
     change_data: dict[str, Any]
+
+
+class StagedKeys(NamedTuple):
+    """Keys of one table that the engine holds for a later call, so they need not travel.
+
+    `handle` is opaque outside the adapter that staged them; `size` is how many there are.
+    """
+
+    handle: str
+    size: int

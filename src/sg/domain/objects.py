@@ -18,7 +18,7 @@ from sg.domain.errors import (
     TableNotFoundError,
 )
 from sg.domain.identifiers import check_table
-from sg.domain.model import ColumnSpec, TableRef
+from sg.domain.model import ColumnSpec, StagedKeys, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.object_record import FragmentInfo, LoadedBody, ObjectRecord
 from sg.ports.codec import ObjectCodec
@@ -72,6 +72,13 @@ class ObjectService:
         with self._tx.savepoint():
             staging = _staging_table()
             info = self._store.create_fragment(staging, source, [*inserted, *deleted])
+            return self._register(staging, info)
+
+    def store_staged(self, source: TableRef, keys: StagedKeys) -> ObjectId:
+        """Store the source's current state of keys the engine holds as a registered object."""
+        with self._tx.savepoint():
+            staging = _staging_table()
+            info = self._store.create_staged_fragment(staging, source, keys)
             return self._register(staging, info)
 
     def snapshot(self, source: TableRef) -> ObjectId:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol
 
-from sg.domain.model import TableRef
+from sg.domain.model import StagedKeys, TableRef
 
 
 class Watermark(NamedTuple):
@@ -39,6 +39,13 @@ class CapturedChanges(NamedTuple):
     """The key states of one table in key order, and the watermark of the read."""
 
     states: list[KeyState]
+    watermark: Watermark
+
+
+class StagedChanges(NamedTuple):
+    """The keys with a net change, held by the engine, and the watermark of the read."""
+
+    keys: StagedKeys
     watermark: Watermark
 
 
@@ -77,4 +84,17 @@ class ChangeCapture(Protocol):
         store and then discard exactly what it stored while other sessions keep writing.
         Raises `TableNotTrackedError`.
         """
+        ...
+
+    def stage(self, table: TableRef) -> StagedChanges:
+        """Keep the keys with a net change in the engine, where a fragment store reads them.
+
+        The same keys `read` would report (for a table keyed by the whole row: each changed
+        row value once), read from one snapshot with the watermark. Valid until `release` or
+        the transaction's end. Raises `TableNotTrackedError` when `table` is not tracked.
+        """
+        ...
+
+    def release(self, keys: StagedKeys) -> None:
+        """Forget keys that `stage` kept."""
         ...

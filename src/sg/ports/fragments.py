@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sg.domain.model import ColumnSpec, TableRef
+from sg.domain.model import ColumnSpec, StagedKeys, TableRef
 from sg.domain.object_record import ContentDigest, FragmentInfo
 from sg.ports.sql import ComposedSql
 
@@ -34,6 +34,16 @@ class FragmentStore(Protocol):
 
         Per key present in the source: its row (keyed tables) or a delete marker plus one
         upsert row per copy (whole-row keys); per key absent: a delete marker.
+        `DuplicateObjectError` if `target` exists.
+        """
+        ...
+
+    def create_staged_fragment(
+        self, target: TableRef, source: TableRef, keys: StagedKeys
+    ) -> FragmentInfo:
+        """Like `create_fragment` for keys the engine holds (`ChangeCapture.stage`).
+
+        The source's rows are found by their stored values, never through the client.
         `DuplicateObjectError` if `target` exists.
         """
         ...

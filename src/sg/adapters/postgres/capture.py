@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sg.adapters.postgres import capture_sql as q
+from sg.adapters.postgres.change_staging import release_changes, stage_changes
 from sg.adapters.postgres.relation import relation_args
 from sg.adapters.postgres.trust import require_trusted_columns
 from sg.domain.errors import (
@@ -15,8 +16,8 @@ from sg.domain.errors import (
     TableNotTrackedError,
     TrackingBrokenError,
 )
-from sg.domain.model import ResultShape, TableRef
-from sg.ports.capture import CapturedChanges, KeyState, Watermark
+from sg.domain.model import ResultShape, StagedKeys, TableRef
+from sg.ports.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.ports.sql import SqlRunner
 
 
@@ -62,6 +63,16 @@ class PostgresChangeCapture:
         if rows[0][q.MARK_COLUMNS] is None:
             return CapturedChanges([], watermark)
         return CapturedChanges(_states(entry, rows), watermark)
+
+    def stage(self, table: TableRef) -> StagedChanges:
+        """Keep the keys with a net change in a temporary table, with the read's watermark."""
+        entry = self._require_tracked(table)
+        with self._read_settings():
+            return stage_changes(self._sql, entry)
+
+    def release(self, keys: StagedKeys) -> None:
+        """Drop the temporary table of staged keys."""
+        release_changes(self._sql, keys)
 
     def discard(self, table: TableRef, through: Watermark | None = None) -> None:
         """Forget `table`'s pending changes: all, or only those a read up to `through` saw."""

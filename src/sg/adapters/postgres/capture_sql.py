@@ -87,6 +87,11 @@ def read_changes(table: TrackedTable, limit: int | None) -> sql.Composed:
     ).format(body=body, order=_order(table))
 
 
+def net_states(table: TrackedTable) -> sql.Composed:
+    """Unordered rows (sg_before, sg_after, sg_mask, c1..cn) of every key with a net change."""
+    return _keyed_states(table) if table.key_positions else _row_states(table)
+
+
 def _order(table: TrackedTable) -> sql.Composed:
     if table.key_positions:
         return _join([_log_column(p, "s") for p in table.key_positions])

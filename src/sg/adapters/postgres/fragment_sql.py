@@ -75,6 +75,39 @@ def fill_fragment(
     return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
 
 
+def fill_staged_fragment(
+    target: TableRef,
+    source: TableRef,
+    staged: str,
+    columns: Sequence[ImageColumn],
+    shape: KeyShape,
+) -> sql.Composable:
+    """Insert the source's current state of every staged key; returns (upserts, deletes).
+
+    `staged` (a temporary table of `change_staging`) holds distinct keys named like the
+    source's key columns and a flag telling whether the key has a row now. A present key
+    becomes its row and an absent one a delete marker; a whole-row key always becomes a
+    marker plus one upsert per copy the source holds now.
+    """
+    keys = sql.SQL("{} AS k").format(sql.Identifier("pg_temp", staged))
+    flag = sql.Identifier("k", FLAG_COLUMN)
+    key_names = set(shape.names)
+    marker_fields = sql.SQL(", ").join(
+        sql.Identifier("k", c.spec.name) if c.spec.name in key_names else sql.NULL for c in columns
+    )
+    markers = sql.SQL("SELECT {}, false FROM {}").format(marker_fields, keys)
+    if shape.whole_row:
+        upserts = sql.SQL(
+            "SELECT {}, true FROM {} AS s WHERE EXISTS (SELECT 1 FROM {} WHERE {})"
+        ).format(_names(columns, "s"), sql.Identifier(*source), keys, shape.matches("s", "k"))
+    else:
+        upserts = sql.SQL("SELECT {}, true FROM {} AS s JOIN {} ON {} WHERE {}").format(
+            _names(columns, "s"), sql.Identifier(*source), keys, shape.matches("s", "k"), flag
+        )
+        markers = sql.SQL("{} WHERE NOT {}").format(markers, flag)
+    return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
+
+
 def _insert_sorted(
     target: TableRef, columns: Sequence[ImageColumn], rows: sql.Composable
 ) -> sql.Composable:
