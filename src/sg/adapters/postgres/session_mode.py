@@ -17,6 +17,8 @@ import psycopg
 from psycopg.pq import TransactionStatus
 
 # search_path: built-ins first, temporary objects last, nothing a user can create in between.
+# TimeZone stays the user's: it changes no value, only the zone values are shown in (psycopg
+# returns the same instants, in the user's zone); digests pin UTC themselves.
 # row_security off: a query that a row-level security policy would filter fails instead of
 # silently losing rows (and never runs a policy's functions with the engine role's rights).
 PINNED: Mapping[str, str] = {
@@ -24,7 +26,6 @@ PINNED: Mapping[str, str] = {
     "client_encoding": "UTF8",
     "DateStyle": "ISO, MDY",
     "IntervalStyle": "postgres",
-    "TimeZone": "UTC",
     "extra_float_digits": "1",
     "bytea_output": "hex",
     "standard_conforming_strings": "on",
