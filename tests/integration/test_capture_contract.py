@@ -178,6 +178,7 @@ def test_key_states_after_a_mix_of_statements(writer: Writer, t: TableRef) -> No
         KeyState((9,), 0, 1, {"id": 9, "a": 90, "b": 99}),
     ]
     assert writer.capture.read(t, limit=2).states == writer.capture.read(t).states[:2]
+    assert writer.capture.count(t) == (2, 1, 2)
 
 
 def test_truncate_and_reinsert(writer: Writer, t: TableRef) -> None:
@@ -205,6 +206,7 @@ def test_whole_row_keys_count_copies(writer: Writer) -> None:
         KeyState((1, 5), 0, 3, {"x": 1, "y": 5}),
         KeyState((1, None), 3, 1, {"x": 1, "y": None}),
     ]
+    assert writer.capture.count(k) == (3, 2, 0)
 
 
 def test_tracked_tables_untrack_and_drop(writer: Writer, t: TableRef) -> None:

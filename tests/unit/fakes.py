@@ -217,6 +217,15 @@ class FakeChangeCapture:
         mark = Watermark("fake", None, max((entry.seq for entry in log), default=0))
         return CapturedChanges(states[:limit] if limit is not None else states, mark)
 
+    def count(self, table: TableRef) -> tuple[int, int, int]:
+        """Rows added, removed and updated by the states `read` reports."""
+        added = removed = updated = 0
+        for state in self.read(table).states:
+            added += max(state.after - state.before, 0)
+            removed += max(state.before - state.after, 0)
+            updated += state.before == state.after > 0
+        return added, removed, updated
+
     def stage(self, table: TableRef) -> StagedChanges:
         """Keep the keys `read` reports, with whether each has a row now, under a new handle."""
         captured = self.read(table)

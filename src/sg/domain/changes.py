@@ -102,7 +102,7 @@ class ChangeTracking:
 
     def counts(self, table: TableRef) -> ChangeCounts:
         """Net numbers of rows added, removed and updated; raises `TableNotTrackedError`."""
-        return count_changes(net_changes(self._capture.read(table).states))
+        return ChangeCounts(*self._capture.count(table))
 
     def changed_tables(self, schema: str) -> list[str]:
         """Names of the tracked tables of `schema` that have net pending changes, sorted."""

@@ -86,6 +86,11 @@ class ChangeCapture(Protocol):
         """
         ...
 
+    def count(self, table: TableRef) -> tuple[int, int, int]:
+        """Rows added, removed and updated by the net changes `read` would report, counted
+        in the engine; raises `TableNotTrackedError` (or `TrackingBrokenError`)."""
+        ...
+
     def stage(self, table: TableRef) -> StagedChanges:
         """Keep the keys with a net change in the engine, where a fragment store reads them.
 

@@ -64,6 +64,15 @@ class PostgresChangeCapture:
             return CapturedChanges([], watermark)
         return CapturedChanges(_states(entry, rows), watermark)
 
+    def count(self, table: TableRef) -> tuple[int, int, int]:
+        """Rows added, removed and updated net, counted by the server (no row travels)."""
+        entry = self._require_tracked(table)
+        with self._read_settings():
+            added, removed, updated = self._sql.run(
+                q.count_changes(entry), None, ResultShape.ONE_MANY
+            )
+        return int(added), int(removed), int(updated)
+
     def stage(self, table: TableRef) -> StagedChanges:
         """Keep the keys with a net change in a temporary table, with the read's watermark."""
         entry = self._require_tracked(table)

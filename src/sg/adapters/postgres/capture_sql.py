@@ -92,6 +92,16 @@ def net_states(table: TrackedTable) -> sql.Composed:
     return _keyed_states(table) if table.key_positions else _row_states(table)
 
 
+def count_changes(table: TrackedTable) -> sql.Composed:
+    """One row: rows added, removed and updated net (copies counted for whole-row keys)."""
+    return sql.SQL(
+        """SELECT coalesce(pg_catalog.sum(greatest(s.sg_after - s.sg_before, 0)), 0),
+            coalesce(pg_catalog.sum(greatest(s.sg_before - s.sg_after, 0)), 0),
+            pg_catalog.count(*) FILTER (WHERE s.sg_before = s.sg_after AND s.sg_after > 0)
+        FROM ({}) s"""
+    ).format(net_states(table))
+
+
 def _order(table: TrackedTable) -> sql.Composed:
     if table.key_positions:
         return _join([_log_column(p, "s") for p in table.key_positions])
