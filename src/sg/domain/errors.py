@@ -108,3 +108,19 @@ class RemoteEngineError(EngineConnectionError):
 
 class TransportUnavailableError(ConfigurationError):
     """The chosen transfer transport cannot run on this server (e.g. postgres_fdw missing)."""
+
+
+class VersionNotFoundError(SgError):
+    """A version name (tag, id or id prefix) matches no version of the schema."""
+
+
+class AmbiguousVersionError(SgError):
+    """An id prefix matches more than one version; give more digits."""
+
+
+class PendingChangesError(SgError):
+    """The schema has uncommitted changes an operation would lose; commit or force."""
+
+
+class NotVersionedError(SgError):
+    """The schema has no versions yet; start versioning it with `init` first."""
