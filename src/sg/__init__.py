@@ -2,7 +2,9 @@
 
 from sg.app.container import Container, container
 from sg.app.engine import AuditTriggerChangeEngine, PostgresEngine, PsycopgEngine, make_conn
+from sg.app.versioned_schema import VersionedSchema
 from sg.domain.errors import (
+    AmbiguousVersionError,
     ConfigurationError,
     CorruptDumpError,
     DatabaseError,
@@ -13,8 +15,10 @@ from sg.domain.errors import (
     IntegrityViolationError,
     InvalidIdentifierError,
     InvalidObjectIdError,
+    NotVersionedError,
     ObjectIdMismatchError,
     ObjectNotFoundError,
+    PendingChangesError,
     PermissionDeniedError,
     QueryCanceledError,
     RemoteEngineError,
@@ -27,11 +31,14 @@ from sg.domain.errors import (
     TransportUnavailableError,
     UndefinedObjectError,
     UntrustedObjectError,
+    VersionNotFoundError,
 )
 from sg.domain.model import Change, ChangeKind, ResultShape
 from sg.domain.object_id import ObjectId
+from sg.domain.versions import TableDiff, TableVersion, Tag, Version, VersionId
 
 __all__ = [
+    "AmbiguousVersionError",
     "AuditTriggerChangeEngine",
     "Change",
     "ChangeKind",
@@ -46,9 +53,11 @@ __all__ = [
     "IntegrityViolationError",
     "InvalidIdentifierError",
     "InvalidObjectIdError",
+    "NotVersionedError",
     "ObjectId",
     "ObjectIdMismatchError",
     "ObjectNotFoundError",
+    "PendingChangesError",
     "PermissionDeniedError",
     "PostgresEngine",
     "PsycopgEngine",
@@ -57,13 +66,20 @@ __all__ = [
     "ResultShape",
     "SgError",
     "SqlSyntaxError",
+    "TableDiff",
     "TableNotFoundError",
     "TableNotTrackedError",
+    "TableVersion",
+    "Tag",
     "TrackingBrokenError",
     "TransactionConflictError",
     "TransportUnavailableError",
     "UndefinedObjectError",
     "UntrustedObjectError",
+    "Version",
+    "VersionId",
+    "VersionNotFoundError",
+    "VersionedSchema",
     "container",
     "make_conn",
 ]

@@ -10,6 +10,7 @@ from sg.domain.changes import ChangeCounts, count_changes
 from sg.domain.commits import TableLock
 from sg.domain.errors import (
     AmbiguousVersionError,
+    CorruptDumpError,
     DuplicateObjectError,
     InvalidIdentifierError,
     NotVersionedError,
@@ -240,6 +241,7 @@ class VersionService:
                 f"schema {schema} has uncommitted changes; commit them or check out with --force"
             )
         with self._tx.savepoint():
+            self._shapes.create_schema(schema)
             tracked = {t.table for t in self._tracker.tracked() if t.schema == schema}
             live = set(self._shapes.tables(schema))
             wanted = {t.name for t in target.tables}
@@ -322,6 +324,7 @@ class VersionService:
             for version in history.versions:
                 if self._store.get(schema, version.version_id) is not None:
                     continue
+                _check_id(version)
                 self._store.add(version._replace(schema=schema))
                 added.append(version.version_id)
             for tag in history.tags:
@@ -456,6 +459,21 @@ class VersionService:
         if status == "changed" and not changes:
             status = "unchanged"
         return TableDiff(name, status, changes, TableCounts(*count_changes(changes)))
+
+
+def _check_id(version: Version) -> None:
+    expected = derive_version_id(
+        version.schema,
+        version.parent,
+        version.created_at,
+        version.author,
+        version.message,
+        version.tables,
+    )
+    if expected != version.version_id:
+        raise CorruptDumpError(
+            f"version {version.version_id} does not match its content (it hashes to {expected})"
+        )
 
 
 def _differ(a: TableVersion, b: TableVersion) -> bool:
