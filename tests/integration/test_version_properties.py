@@ -32,8 +32,8 @@ def _step(engine: PostgresEngine, schema: str, step: tuple[str, str, int, int | 
     kind, table, key, value = step
     target = sql.Identifier(schema, table)
     if kind == "insert" and table == "keyed":
-        statement = sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT (k) DO NOTHING")
-        _run(engine, statement.format(target), [key, value])
+        upsert = sql.SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT (k) DO NOTHING")
+        _run(engine, upsert.format(target), [key, value])
     elif kind == "insert":
         _run(engine, sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(target), [key, value])
     elif kind == "update":
