@@ -268,11 +268,12 @@ class FakeServices:
         )
         return ObjectRecord(object_id, columns, upserts, len(entries) - upserts, 100)
 
-    def commit(self, table: TableRef) -> ObjectId | None:
+    def commit_counted(self, table: TableRef) -> tuple[ObjectId | None, ChangeCounts]:
         live = self.world.tables[table]
         changes = self._pending(table)
+        counts = self.counts(table)
         if not changes:
-            return None
+            return None, counts
         entries: list[Entry] = []
         for key in dict.fromkeys(c.primary_key for c in changes):
             names = live.shape.key or tuple(c.name for c in live.shape.columns)
@@ -281,7 +282,7 @@ class FakeServices:
                 entries.append((False, dict(zip(names, key, strict=True))))
             entries += now
         live.baseline = copy.deepcopy(live.rows)
-        return self.world.store(live.shape, entries)
+        return self.world.store(live.shape, entries), counts
 
     def lock_table(self, table: TableRef) -> None:
         self.locked.append(table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sg.domain.changes import ChangeTracking
+from sg.domain.changes import ChangeCounts, ChangeTracking, count_changes
 from sg.domain.model import ChangeKind, TableRef
 from sg.domain.object_id import ObjectId
 from sg.ports.transaction import Transaction
@@ -53,11 +53,16 @@ class ChangeCommitter:
 
     def commit(self, table: TableRef) -> ObjectId | None:
         """The new (or identical existing) object's id, or None when nothing changed net."""
+        return self.commit_counted(table)[0]
+
+    def commit_counted(self, table: TableRef) -> tuple[ObjectId | None, ChangeCounts]:
+        """`commit`, with the net rows added, removed and updated that the object holds."""
         with self._tx.savepoint():
             self._lock.lock_table(table)
             pending = self._changes.read_pending(table)
+            counts = count_changes(pending.changes)
             if not pending.changes:
-                return None
+                return None, counts
             upserted: dict[tuple[Any, ...], None] = {}
             removed: dict[tuple[Any, ...], None] = {}
             for change in pending.changes:
@@ -67,4 +72,4 @@ class ChangeCommitter:
             deleted = [key for key in removed if key not in upserted]
             object_id = self._objects.store_object(table, list(upserted), deleted)
             self._changes.discard_read(table, pending.watermark)
-            return object_id
+            return object_id, counts

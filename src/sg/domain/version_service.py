@@ -51,10 +51,6 @@ class Tracker(Protocol):
         """Every tracked table, sorted."""
         ...
 
-    def counts(self, table: TableRef) -> ChangeCounts:
-        """Net rows added, removed and updated since the last commit."""
-        ...
-
     def changed_tables(self, schema: str) -> list[str]:
         """Tracked tables of `schema` with net pending changes."""
         ...
@@ -85,8 +81,8 @@ class ObjectKeeper(Protocol):
 class TableCommitter(Protocol):
     """Turns a table's net pending changes into one object (`ChangeCommitter` is one)."""
 
-    def commit(self, table: TableRef) -> ObjectId | None:
-        """The new object's id, or None when nothing changed net."""
+    def commit_counted(self, table: TableRef) -> tuple[ObjectId | None, ChangeCounts]:
+        """The new object's id (None when nothing changed net) and the net row counts."""
         ...
 
 
@@ -351,8 +347,8 @@ class VersionService:
         shape = self._shapes.describe(ref)
         if not shape.same_columns(previous.shape):
             return self._new_base(ref)
-        counts = TableCounts(*self._tracker.counts(ref))
-        patch = self._committer.commit(ref)
+        patch, counted = self._committer.commit_counted(ref)
+        counts = TableCounts(*counted)
         if patch is None:
             return previous._replace(shape=shape, counts=TableCounts())
         chain = (*previous.chain, patch)
