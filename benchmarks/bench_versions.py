@@ -110,9 +110,8 @@ def bench_log(engine: PostgresEngine, versions: int) -> None:
     engine.commit()
     runs = [timed(versioned.log) for _ in range(5)]
     assert len(versioned.log()) == versions
-    print(
-        f"{'log of ' + format(versions, ',') + ' versions (library)':38} {best(runs) * 1000:8,.1f} ms"
-    )
+    label = f"log of {versions:,} versions (library)"
+    print(f"{label:38} {best(runs) * 1000:8,.1f} ms")
     params = json.dumps(engine.conn_params)
     outer = []
     for _ in range(3):
