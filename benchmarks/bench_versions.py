@@ -21,6 +21,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+from psycopg import sql
+
 from measure import best, cluster, timed
 from sg import PostgresEngine, VersionedSchema
 from sg.domain.versions import Version, VersionId, derive_version_id
@@ -66,25 +68,39 @@ def bench_commit(engine: PostgresEngine, rows: int, repeat: int) -> None:
     report("commit, 10% of rows changed", best(committed), "CREATE TABLE AS SELECT", best(copied))
 
 
-def bench_chain(engine: PostgresEngine, rows: int, repeat: int) -> None:
-    versioned = schema_with_table(engine, "h", rows)
-    for patch in range(10):
-        engine.run_sql(CHANGE.format(s="h"), [f"-{patch}", 100, patch])
+def chain_of(engine: PostgresEngine, schema: str, rows: int, patches: int, every: int) -> None:
+    """A versioned table whose latest chain is a base and `patches` patches of 1/`every`."""
+    versioned = schema_with_table(engine, schema, rows)
+    for patch in range(patches):
+        engine.run_sql(CHANGE.format(s=schema), [f"-{patch}", every, patch])
         versioned.commit(f"patch {patch}")
         engine.commit()
-    latest = versioned.show("latest")
-    chain = latest.tables[0].chain
-    assert len(chain) == 11, f"expected a base and 10 patches, got {len(chain)} objects"
+    chain = versioned.show("latest").tables[0].chain
+    assert len(chain) == patches + 1, f"expected {patches} patches, got {len(chain) - 1}"
+
+
+def bench_checkout(engine: PostgresEngine, schema: str, repeat: int, what: str) -> None:
+    versioned = VersionedSchema(engine, schema)
     checked, copied = [], []
     for run in range(repeat):
-        into = f"out{run}"
+        into = f"{schema}_out{run}"
         checked.append(timed(lambda into=into: (versioned.checkout(into=into), engine.commit())))
-        plain = (
-            f"CREATE SCHEMA plain{run}; CREATE TABLE plain{run}.t (LIKE h.t INCLUDING ALL);"
-            f" INSERT INTO plain{run}.t SELECT * FROM h.t"
+        plain = sql.SQL(
+            "CREATE SCHEMA {p}; CREATE TABLE {t} (LIKE {s} INCLUDING ALL);"
+            " INSERT INTO {t} SELECT * FROM {s}"
+        ).format(
+            p=sql.Identifier(f"{schema}_plain{run}"),
+            t=sql.Identifier(f"{schema}_plain{run}", "t"),
+            s=sql.Identifier(schema, "t"),
         )
         copied.append(timed(lambda plain=plain: (engine.run_sql(plain), engine.commit())))
-    report("checkout of a 10-patch chain", best(checked), "INSERT … SELECT", best(copied))
+    report(what, best(checked), "INSERT … SELECT", best(copied))
+
+
+def bench_chain(engine: PostgresEngine, rows: int, repeat: int) -> None:
+    chain_of(engine, "h", rows, patches=10, every=100)
+    bench_checkout(engine, "h", repeat, "checkout of a 10-patch chain")
+    versioned = VersionedSchema(engine, "h")
 
     history = sum(s.own_bytes for s in versioned.storage())
     table = engine.get_table_size("h", "t")
@@ -93,6 +109,12 @@ def bench_chain(engine: PostgresEngine, rows: int, repeat: int) -> None:
         f"{'10 full copies':24} {10 * table / 2**20:8,.1f} MiB | "
         f"ratio {history / (10 * table):6.2f}x"
     )
+
+
+def bench_threshold(engine: PostgresEngine, rows: int, repeat: int) -> None:
+    """Checkout just below the default compaction threshold: patches of half the base's rows."""
+    chain_of(engine, "w", rows, patches=5, every=10)
+    bench_checkout(engine, "w", repeat, "checkout, 5 patches of 10% (threshold)")
 
 
 def bench_log(engine: PostgresEngine, versions: int) -> None:
@@ -153,6 +175,7 @@ def main() -> None:
         engine.commit()
         bench_commit(engine, options.rows, options.repeat)
         bench_chain(engine, options.rows, options.repeat)
+        bench_threshold(engine, options.rows, options.repeat)
         bench_log(engine, options.versions)
         engine.close()
 

@@ -11,11 +11,13 @@ from sg import (
     PendingChangesError,
     PostgresEngine,
     ResultShape,
+    SgError,
     VersionedSchema,
 )
 from sg.adapters.postgres.table_shapes import PostgresTableShapes
 from sg.domain.model import TableRef
-from sg.domain.versions import TableCounts, TableShape
+from sg.domain.version_service import History
+from sg.domain.versions import TableCounts, TableShape, Version, derive_version_id
 from tests.integration.conftest import EngineFactory
 from tests.support.servers import TestServer
 
@@ -182,3 +184,25 @@ def test_history_moves_between_engines_and_repeats_after_interruption(
     back = VersionedSchema.clone(local, "copy", remote, "shop")
     assert copy_of(local, "copy") == expected
     assert back.show("release").version_id == shop.show("latest").version_id
+
+
+def test_shapes_received_from_another_engine_cannot_smuggle_statements(
+    local: PostgresEngine,
+) -> None:
+    shop = VersionedSchema(local, "shop")
+    version = shop.init()
+    items = version.table("items")
+    assert items is not None
+    column = items.shape.columns[1]
+    evil_column = column._replace(default="'x'; DROP TABLE shop.log; SELECT 'y'")
+    evil_shape = items.shape._replace(columns=(items.shape.columns[0], evil_column))
+    evil_table = items._replace(shape=evil_shape)
+    tables = tuple(t if t.name != "items" else evil_table for t in version.tables)
+    when = version.created_at
+    evil_id = derive_version_id("shop", None, when, "mallory", "evil", tables)
+    evil = Version(evil_id, "shop", None, when, "mallory", "evil", tables)
+    local.versions.receive("shop", History([evil], []))
+    with pytest.raises(SgError):
+        shop.checkout(evil_id, into="victim")
+    local.rollback()
+    assert local.table_exists("shop", "log")
