@@ -112,9 +112,9 @@ def bench_chain(engine: PostgresEngine, rows: int, repeat: int) -> None:
 
 
 def bench_threshold(engine: PostgresEngine, rows: int, repeat: int) -> None:
-    """Checkout just below the default compaction threshold: patches of half the base's rows."""
-    chain_of(engine, "w", rows, patches=5, every=10)
-    bench_checkout(engine, "w", repeat, "checkout, 5 patches of 10% (threshold)")
+    """Checkout at the default compaction threshold: patches of 0.4 of the base's rows."""
+    chain_of(engine, "w", rows, patches=4, every=10)
+    bench_checkout(engine, "w", repeat, "checkout, 4 patches of 10% (threshold)")
 
 
 def bench_log(engine: PostgresEngine, versions: int) -> None:
