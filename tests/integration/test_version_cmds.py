@@ -44,6 +44,17 @@ def test_history_commands_tell_the_story(make_engine: EngineFactory) -> None:
     values = engine.run_sql("SELECT v FROM s.t ORDER BY id", return_shape=ResultShape.MANY_ONE)
     assert values == ["a", None]
     lines.clear()
+    garbage = engine.versions.garbage()
     cmds.gc(engine, dry_run=True, echo=lines.append)
-    assert lines == ["would remove 0 objects, 0 bytes"]
+    assert lines == [f"would remove {len(garbage)} objects, {sum(garbage.values()):,} bytes"]
+    lines.clear()
+    cmds.gc(engine, echo=lines.append)
+    assert lines[0].startswith(f"removed {len(garbage)} objects")
+    cmds.checkout_version(engine, "s", into="again", echo=lines.append)
+    assert engine.run_sql(
+        "SELECT v FROM again.t ORDER BY id", return_shape=ResultShape.MANY_ONE
+    ) == [
+        "a",
+        "b",
+    ]
     assert cmds.parse_target("s") == ("s", "latest")
