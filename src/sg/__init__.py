@@ -20,7 +20,9 @@ if TYPE_CHECKING:
         PsycopgEngine,
         make_conn,
     )
+    from sg.app.versioned_schema import VersionedSchema
     from sg.domain.errors import (
+        AmbiguousVersionError,
         ConfigurationError,
         CorruptDumpError,
         DatabaseError,
@@ -33,9 +35,11 @@ if TYPE_CHECKING:
         InvalidIdentifierError,
         InvalidObjectIdError,
         InvalidStreamError,
+        NotVersionedError,
         ObjectIdMismatchError,
         ObjectNotFoundError,
         ObjectSchemaMismatchError,
+        PendingChangesError,
         PermissionDeniedError,
         QueryCanceledError,
         RemoteEngineError,
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
         TransportUnavailableError,
         UndefinedObjectError,
         UntrustedObjectError,
+        VersionNotFoundError,
     )
     from sg.domain.model import (
         Change,
@@ -57,6 +62,7 @@ if TYPE_CHECKING:
     from sg.domain.object_id import (
         ObjectId,
     )
+    from sg.domain.versions import TableDiff, TableVersion, Tag, Version, VersionId
 
 _HOMES = {
     "Container": "sg.app.container",
@@ -96,9 +102,20 @@ _HOMES = {
     "ChangeKind": "sg.domain.model",
     "ResultShape": "sg.domain.model",
     "ObjectId": "sg.domain.object_id",
+    "VersionedSchema": "sg.app.versioned_schema",
+    "AmbiguousVersionError": "sg.domain.errors",
+    "NotVersionedError": "sg.domain.errors",
+    "PendingChangesError": "sg.domain.errors",
+    "VersionNotFoundError": "sg.domain.errors",
+    "TableDiff": "sg.domain.versions",
+    "TableVersion": "sg.domain.versions",
+    "Tag": "sg.domain.versions",
+    "Version": "sg.domain.versions",
+    "VersionId": "sg.domain.versions",
 }
 
 __all__ = [
+    "AmbiguousVersionError",
     "AuditTriggerChangeEngine",
     "Change",
     "ChangeKind",
@@ -115,10 +132,12 @@ __all__ = [
     "InvalidIdentifierError",
     "InvalidObjectIdError",
     "InvalidStreamError",
+    "NotVersionedError",
     "ObjectId",
     "ObjectIdMismatchError",
     "ObjectNotFoundError",
     "ObjectSchemaMismatchError",
+    "PendingChangesError",
     "PermissionDeniedError",
     "PostgresEngine",
     "PsycopgEngine",
@@ -127,13 +146,20 @@ __all__ = [
     "ResultShape",
     "SgError",
     "SqlSyntaxError",
+    "TableDiff",
     "TableNotFoundError",
     "TableNotTrackedError",
+    "TableVersion",
+    "Tag",
     "TrackingBrokenError",
     "TransactionConflictError",
     "TransportUnavailableError",
     "UndefinedObjectError",
     "UntrustedObjectError",
+    "Version",
+    "VersionId",
+    "VersionNotFoundError",
+    "VersionedSchema",
     "container",
     "make_conn",
 ]

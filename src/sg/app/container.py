@@ -15,11 +15,14 @@ from sg.adapters.postgres.registry import PostgresObjectRegistry
 from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
 from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.table_shapes import PostgresTableShapes
+from sg.adapters.postgres.versions import PostgresVersionStore
 from sg.app.transfer_settings import transport_kind
 from sg.domain.changes import ChangeTracking
 from sg.domain.commits import ChangeCommitter
 from sg.domain.objects import ObjectService
 from sg.domain.transfer import ObjectTransfer
+from sg.domain.version_service import VersionService
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.capture import ChangeCapture
 from sg.ports.catalog import Catalog
@@ -30,6 +33,7 @@ from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.sql_dump import TableSqlDumper
 from sg.ports.transport import ObjectTransport
+from sg.ports.versions import TableShapes, VersionStore
 
 
 class Container(containers.DeclarativeContainer):
@@ -61,6 +65,9 @@ class Container(containers.DeclarativeContainer):
     )
     transfer_progress: providers.Factory[TransferProgress] = providers.Factory(SilentProgress)
     object_transfer: providers.Factory[ObjectTransfer] = providers.Factory(ObjectTransfer)
+    version_store: providers.Factory[VersionStore] = providers.Factory(PostgresVersionStore)
+    table_shapes: providers.Factory[TableShapes] = providers.Factory(PostgresTableShapes)
+    version_service: providers.Factory[VersionService] = providers.Factory(VersionService)
 
 
 container = Container()

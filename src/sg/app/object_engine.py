@@ -12,6 +12,7 @@ from sg.domain.model import TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
 from sg.domain.objects import ObjectService
+from sg.domain.version_service import VersionService
 from sg.ports.progress import TransferProgress
 from sg.ports.sql import ComposedSql
 
@@ -26,6 +27,24 @@ class PostgresEngine(AuditTriggerChangeEngine):
             store=self._container.fragment_store(self._sql),
             registry=self._container.object_registry(self._sql),
             codec=self._container.object_codec(self._sql),
+            transaction=self._sql,
+        )
+
+    @cached_property
+    def versions(self) -> VersionService:
+        """The version service on this engine's connection, built from the container."""
+        return self._container.version_service(
+            store=self._container.version_store(self._sql),
+            shapes=self._container.table_shapes(self._sql),
+            tracker=self._changes,
+            objects=self.objects,
+            committer=self._container.change_committer(
+                changes=self._changes,
+                objects=self.objects,
+                lock=self._catalog,
+                transaction=self._sql,
+            ),
+            lock=self._catalog,
             transaction=self._sql,
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sg.domain.changes import ChangeTracking
+from sg.domain.changes import ChangeCounts, ChangeTracking
 from sg.domain.model import StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from sg.ports.transaction import Transaction
@@ -50,10 +50,23 @@ class ChangeCommitter:
         """The new (or identical existing) object's id, or None when nothing changed net."""
         with self._tx.savepoint():
             self._lock.lock_table(table)
-            staged = self._changes.stage_pending(table)
-            object_id = None
-            if staged.keys.size:
-                object_id = self._objects.store_staged(table, staged.keys)
-                self._changes.discard_read(table, staged.watermark)
-            self._changes.release_staged(staged.keys)
-            return object_id
+            return self._commit_staged(table)
+
+    def commit_counted(self, table: TableRef) -> tuple[ObjectId | None, ChangeCounts]:
+        """`commit`, with the net rows added, removed and updated that the object holds.
+
+        Counted by the engine under the same lock, so from the same log as the object.
+        """
+        with self._tx.savepoint():
+            self._lock.lock_table(table)
+            counts = self._changes.counts(table)
+            return self._commit_staged(table), counts
+
+    def _commit_staged(self, table: TableRef) -> ObjectId | None:
+        staged = self._changes.stage_pending(table)
+        object_id = None
+        if staged.keys.size:
+            object_id = self._objects.store_staged(table, staged.keys)
+            self._changes.discard_read(table, staged.watermark)
+        self._changes.release_staged(staged.keys)
+        return object_id

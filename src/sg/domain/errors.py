@@ -120,3 +120,19 @@ class ObjectSchemaMismatchError(SgError):
 
 class FileAccessError(SgError):
     """A file or directory named by the user cannot be read or written as asked."""
+
+
+class VersionNotFoundError(SgError):
+    """A version name (tag, id or id prefix) matches no version of the schema."""
+
+
+class AmbiguousVersionError(SgError):
+    """An id prefix matches more than one version; give more digits."""
+
+
+class PendingChangesError(SgError):
+    """The schema has uncommitted changes an operation would lose; commit or force."""
+
+
+class NotVersionedError(SgError):
+    """The schema has no versions yet; start versioning it with `init` first."""

@@ -1,0 +1,267 @@
+"""History commands over `VersionedSchema`: init, commit, log, show, tag, checkout, diff, gc,
+push, pull and clone of a schema's versions.
+
+Each function takes already parsed arguments and the engine(s) to use, prints through `echo`
+and commits its own work when it succeeds; none is registered with the command line here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sg.app.object_engine import PostgresEngine
+from sg.app.versioned_schema import VersionedSchema
+from sg.domain.errors import InvalidIdentifierError
+from sg.domain.versions import LATEST, TableDiff, Version
+
+Echo = Callable[[str], None]
+
+
+def _print(line: str) -> None:
+    print(line)
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    """`SCHEMA@VERSION` (or `SCHEMA`, meaning latest) as `(schema, version)`."""
+    schema, _, version = target.partition("@")
+    if not schema:
+        raise InvalidIdentifierError(f"expected SCHEMA@VERSION, got {target!r}")
+    return schema, version or LATEST
+
+
+def init_versions(
+    engine: PostgresEngine, schema: str, message: str = "init", echo: Echo = _print
+) -> Version:
+    """`sg init SCHEMA`: snapshot and track every table of the schema as its first version."""
+    version = VersionedSchema(engine, schema).init(message)
+    engine.commit()
+    echo(f"{schema}: versioned {len(version.tables)} tables as {version.version_id.short}")
+    return version
+
+
+def commit_version(
+    engine: PostgresEngine,
+    schema: str,
+    message: str,
+    author: str | None = None,
+    echo: Echo = _print,
+) -> Version | None:
+    """`sg commit SCHEMA -m MESSAGE`: record the schema's tables as a new version."""
+    version = VersionedSchema(engine, schema).commit(message, author)
+    engine.commit()
+    if version is None:
+        echo(f"{schema}: nothing to commit")
+        return None
+    changed = [t for t in version.tables if any(t.counts)]
+    echo(f"{version.version_id.short} {message} ({len(changed)} tables changed)")
+    return version
+
+
+def log(
+    engine: PostgresEngine,
+    schema: str,
+    table: str | None = None,
+    *,
+    as_json: bool = False,
+    stat: bool = False,
+    echo: Echo = _print,
+) -> None:
+    """`sg log SCHEMA [TABLE] [--json] [--stat]`: versions newest first, one line each."""
+    versioned = VersionedSchema(engine, schema)
+    versions = versioned.log(table)
+    tags: dict[str, list[str]] = {}
+    for tag in versioned.tags():
+        tags.setdefault(tag.version_id, []).append(tag.name)
+    sizes = {s.version_id: s for s in versioned.storage()} if stat else {}
+    if as_json:
+        echo(json.dumps([_version_json(v, tags.get(v.version_id, [])) for v in versions]))
+        return
+    for version in versions:
+        names = ", ".join(tags.get(version.version_id, []))
+        when = version.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        line = f"{version.version_id.short} {when} {version.author}: {version.message}"
+        line += f" ({names})" if names else ""
+        if version.version_id in sizes:
+            line += f" [{sizes[version.version_id].own_bytes:,} bytes new]"
+        echo(line)
+
+
+def show(
+    engine: PostgresEngine,
+    schema: str,
+    version: str = LATEST,
+    *,
+    as_json: bool = False,
+    echo: Echo = _print,
+) -> None:
+    """`sg show SCHEMA@VERSION`: the version's tables, objects, counts and message."""
+    versioned = VersionedSchema(engine, schema)
+    found = versioned.show(version)
+    storage = {s.version_id: s for s in versioned.storage()}.get(found.version_id)
+    if as_json:
+        echo(json.dumps(_version_json(found, [])))
+        return
+    echo(f"version {found.version_id}")
+    echo(f"parent  {found.parent or '-'}")
+    echo(f"author  {found.author}")
+    echo(f"date    {found.created_at.isoformat()}")
+    if storage is not None:
+        echo(f"size    {storage.total_bytes:,} bytes ({storage.own_bytes:,} new)")
+    echo(f"\n    {found.message}\n")
+    for table in found.tables:
+        added, removed, updated = table.counts
+        echo(f"{table.name}: +{added} -{removed} ~{updated}; {len(table.chain)} objects")
+        for object_id in table.chain:
+            echo(f"    {object_id}")
+
+
+def tag(engine: PostgresEngine, schema: str, version: str, name: str, echo: Echo = _print) -> None:
+    """`sg tag SCHEMA VERSION NAME`: name a version."""
+    made = VersionedSchema(engine, schema).tag(version, name)
+    engine.commit()
+    echo(f"{name} -> {made.version_id.short}")
+
+
+def checkout_version(
+    engine: PostgresEngine,
+    target: str,
+    *,
+    force: bool = False,
+    into: str | None = None,
+    echo: Echo = _print,
+) -> Version:
+    """`sg checkout SCHEMA@VERSION [--force] [--into OTHER]`: materialise a version."""
+    schema, version = parse_target(target)
+    found = VersionedSchema(engine, schema).checkout(version, force=force, into=into)
+    engine.commit()
+    echo(f"{into or schema}: at {found.version_id.short} ({len(found.tables)} tables)")
+    return found
+
+
+def diff_versions(
+    engine: PostgresEngine,
+    schema: str,
+    old: str,
+    new: str | None = None,
+    *,
+    stat: bool = False,
+    as_json: bool = False,
+    echo: Echo = _print,
+) -> list[TableDiff]:
+    """`sg diff SCHEMA VERSION_A [VERSION_B] [--stat] [--json]`: per-table net changes."""
+    diffs = VersionedSchema(engine, schema).diff(old, new)
+    if as_json:
+        echo(json.dumps([_diff_json(d, stat) for d in diffs], default=str))
+        return diffs
+    for table_diff in diffs:
+        added, removed, updated = table_diff.counts
+        echo(f"{table_diff.table}: {table_diff.status} +{added} -{removed} ~{updated}")
+        if stat:
+            continue
+        for change in table_diff.changes:
+            sign = "+-~"[change.change_type]
+            echo(f"  {sign} {_text(change.primary_key)} {_text(change.change_data)}")
+    return diffs
+
+
+def gc(engine: PostgresEngine, *, dry_run: bool = False, echo: Echo = _print) -> int:
+    """`sg gc [--dry-run]`: remove objects no version needs; print the bytes freed."""
+    versions = engine.versions
+    if dry_run:
+        garbage = versions.garbage()
+        echo(f"would remove {len(garbage)} objects, {sum(garbage.values()):,} bytes")
+        return sum(garbage.values())
+    result = versions.gc()
+    engine.commit()
+    echo(f"removed {len(result.removed)} objects, freed {result.freed_bytes:,} bytes")
+    return result.freed_bytes
+
+
+def push_versions(
+    engine: PostgresEngine,
+    schema: str,
+    remote: PostgresEngine,
+    remote_schema: str | None = None,
+    echo: Echo = _print,
+) -> None:
+    """`sg push SCHEMA --to REMOTE`: send the versions, tags and objects the remote lacks."""
+    added = VersionedSchema(engine, schema).push(remote, remote_schema)
+    echo(f"pushed {len(added)} versions to {remote.name}")
+
+
+def pull_versions(
+    engine: PostgresEngine,
+    schema: str,
+    remote: PostgresEngine,
+    remote_schema: str | None = None,
+    echo: Echo = _print,
+) -> None:
+    """`sg pull SCHEMA --from REMOTE`: fetch the versions, tags and objects this engine lacks."""
+    added = VersionedSchema(engine, schema).pull(remote, remote_schema)
+    echo(f"pulled {len(added)} versions from {remote.name}")
+
+
+def clone(
+    engine: PostgresEngine,
+    remote: PostgresEngine,
+    remote_schema: str,
+    schema: str | None = None,
+    echo: Echo = _print,
+) -> None:
+    """`sg clone REMOTE SCHEMA [LOCAL_SCHEMA]`: pull a schema's history and check out latest."""
+    local = VersionedSchema.clone(engine, schema or remote_schema, remote, remote_schema)
+    head = local.head()
+    echo(f"{local.schema}: cloned, at {head.version_id.short if head else '-'}")
+
+
+def _version_json(version: Version, tags: list[str]) -> dict[str, Any]:
+    return {
+        "id": version.version_id,
+        "parent": version.parent,
+        "created": version.created_at.isoformat(),
+        "author": version.author,
+        "message": version.message,
+        "tags": tags,
+        "tables": [
+            {
+                "name": t.name,
+                "objects": list(t.chain),
+                "added": t.counts.added,
+                "removed": t.counts.removed,
+                "updated": t.counts.updated,
+            }
+            for t in version.tables
+        ],
+    }
+
+
+def _diff_json(table_diff: TableDiff, stat: bool) -> dict[str, Any]:
+    added, removed, updated = table_diff.counts
+    result: dict[str, Any] = {
+        "table": table_diff.table,
+        "status": table_diff.status,
+        "added": added,
+        "removed": removed,
+        "updated": updated,
+    }
+    if not stat:
+        result["changes"] = [
+            {"key": list(c.primary_key), "kind": c.change_type.name, "data": c.change_data}
+            for c in table_diff.changes
+        ]
+    return result
+
+
+def _text(value: Any) -> str:
+    """Values as PostgreSQL would print them: NULL for None, plain text otherwise."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_text(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
