@@ -44,6 +44,17 @@ class Setting:
             )
         )
 
+    def tracked_table(self, name: str) -> None:
+        """The attacker's table `public.<name> (id int PRIMARY KEY, v text)`, which the engine
+        may read, lock and put triggers on, tracked by the engine."""
+        self.attacker.run_sql(f"CREATE TABLE public.{name} (id int PRIMARY KEY, v text)")
+        self.attacker.run_sql(
+            f"GRANT SELECT, UPDATE, TRIGGER ON public.{name} TO {self.engine_role}"
+        )
+        self.attacker.commit()
+        self.engine.track_tables([("public", name)])
+        self.engine.commit()
+
     def ran_as_engine(self) -> list[str]:
         """The payloads that ran with the engine role's identity."""
         rows = self.engine.run_sql(

@@ -114,12 +114,9 @@ def test_snapshot_of_a_view_is_refused(setting: Setting) -> None:
 def test_column_change_through_a_parent_never_runs_the_owners_cast(setting: Setting) -> None:
     _victim(setting)
     e, a = setting.engine, setting.attacker
-    a.run_sql("CREATE TABLE public.kid (id int PRIMARY KEY, v text)")
-    a.run_sql(f"GRANT SELECT, UPDATE, TRIGGER ON public.kid TO {setting.engine_role}")
+    setting.tracked_table("kid")
     a.run_sql("CREATE TABLE public.parent (id int, v text)")
     a.commit()
-    e.track_tables([("public", "kid")])
-    e.commit()
     if setting.superuser_engine:
         # The engine's event trigger refuses the inheritance outright.
         with pytest.raises(SgError, match="inheritance"):
@@ -143,11 +140,7 @@ def test_column_change_through_a_parent_never_runs_the_owners_cast(setting: Sett
 
 def test_disabled_or_dropped_capture_is_an_error_not_silence(setting: Setting) -> None:
     e, a = setting.engine, setting.attacker
-    a.run_sql("CREATE TABLE public.w (id int PRIMARY KEY, v text)")
-    a.run_sql(f"GRANT SELECT, UPDATE, TRIGGER ON public.w TO {setting.engine_role}")
-    a.commit()
-    e.track_tables([("public", "w")])
-    e.commit()
+    setting.tracked_table("w")
     a.run_sql("INSERT INTO public.w VALUES (1, 'a')")
     a.commit()
     if setting.superuser_engine:
@@ -230,11 +223,7 @@ def test_row_security_policies_never_run_as_the_engine(setting: Setting) -> None
 
 def test_a_capture_trigger_replaced_by_the_owner_is_detected(setting: Setting) -> None:
     e, a = setting.engine, setting.attacker
-    a.run_sql("CREATE TABLE public.r (id int PRIMARY KEY, v text)")
-    a.run_sql(f"GRANT SELECT, UPDATE, TRIGGER ON public.r TO {setting.engine_role}")
-    a.commit()
-    e.track_tables([("public", "r")])
-    e.commit()
+    setting.tracked_table("r")
     setting.payload("public.evil_capture", returns="trigger", result="NULL")
     a.run_sql(
         "CREATE OR REPLACE TRIGGER sg_capture_update AFTER UPDATE ON public.r"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -22,6 +22,7 @@ from sg.ports.sql import Arguments, Statement
 
 log = logging.getLogger(__name__)
 _cursor_names = itertools.count(1)
+T = TypeVar("T")
 
 
 def as_query(statement: Statement) -> sql.SQL | sql.Composed:
@@ -93,21 +94,7 @@ class PsycopgSqlRunner:
 
     def native_connection(self) -> Connection:
         """The open psycopg connection (opened now if needed), in the mode the caller is in."""
-        for attempt in (1, 2):
-            conn = self._connection()
-            idle = self._idle(conn)
-            try:
-                self._mode.enter(conn, user=self._user_depth > 0)
-                return conn
-            except psycopg.OperationalError as exc:
-                if attempt == 1 and idle and conn.broken:
-                    log.info("engine %s: connection lost while idle; reconnecting", self._name)
-                    self._forget_connection()
-                    continue
-                raise self._fail(exc) from exc
-            except psycopg.Error as exc:
-                raise self._fail(exc) from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._retrying(lambda conn: conn)
 
     @contextmanager
     def user_session(self) -> Iterator[None]:
@@ -120,16 +107,25 @@ class PsycopgSqlRunner:
 
     def run(self, statement: Statement, arguments: Arguments | None, shape: ResultShape) -> Any:
         """Run one statement and shape its result; on error roll back and raise an `SgError`."""
+
+        def execute(conn: Connection) -> Any:
+            with conn.cursor() as cursor:
+                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
+                return shape_result(cursor, shape)
+
+        return self._retrying(execute)
+
+    def _retrying(self, work: Callable[[Connection], T]) -> T:
+        """`work` on the connection, in the caller's mode. A connection the server dropped
+        while no transaction was open lost nothing (sg never commits implicitly), so the
+        work runs once more on a new connection; any other failure is typed and undone."""
         for attempt in (1, 2):
-            conn = self.native_connection()
+            conn = self._connection()
             idle = self._idle(conn)
             try:
-                with conn.cursor() as cursor:
-                    cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
-                    return shape_result(cursor, shape)
+                self._mode.enter(conn, user=self._user_depth > 0)
+                return work(conn)
             except psycopg.OperationalError as exc:
-                # A connection the server dropped while no transaction was open lost nothing:
-                # the statement (never committed) runs again once on a new connection.
                 if attempt == 1 and idle and conn.broken:
                     log.info("engine %s: connection lost while idle; reconnecting", self._name)
                     self._forget_connection()

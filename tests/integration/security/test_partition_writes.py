@@ -1,5 +1,6 @@
-"""A tracked partitioned table's capture covers writes addressed to any of its partitions,
-and changes to its set of partitions are captured or refused, never lost."""
+"""Attack 6 (and exactness): a tracked partitioned table's capture covers writes addressed
+to any of its partitions, and changes to its set of partitions are captured or refused,
+never lost."""
 
 from __future__ import annotations
 
