@@ -17,7 +17,7 @@ triggers fire in another order than its parts took effect), and change the sessi
 client_encoding, DateStyle, IntervalStyle, TimeZone and float digits: sg reads the pending
 changes under whatever the history left set. Content ids of values produced in different
 ways are the subject of `test_object_id_properties.py`; partitioned tables have their own
-tests in `test_partitions.py`.
+tests in `security/test_partition_writes.py`.
 """
 
 from __future__ import annotations
