@@ -38,19 +38,20 @@ from sg import PostgresEngine, ResultShape
 from sg.domain.errors import SgError
 from tests.support.servers import TestServer
 
+# Names of their own: the shared profiles of tests/support/fuzz.py stay as they are.
 settings.register_profile(
-    "sg-default",
+    "sg-changes-default",
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "sg-fuzz",
+    "sg-changes-fuzz",
     max_examples=1000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-PROFILE = "sg-fuzz" if os.environ.get("SG_FUZZ") == "1" else "sg-default"
+PROFILE = "sg-changes-fuzz" if os.environ.get("SG_FUZZ") == "1" else "sg-changes-default"
 
 
 @dataclass(frozen=True)
