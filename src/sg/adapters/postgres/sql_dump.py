@@ -10,6 +10,7 @@ from psycopg import sql
 
 from sg.adapters.postgres.session_settings import CANONICAL_SETTINGS, pinned_settings
 from sg.adapters.postgres.sql_runner import as_query
+from sg.adapters.postgres.text_form import as_text
 from sg.adapters.postgres.trust import require_plain_source
 from sg.domain.model import TableRef
 from sg.ports.sql import ComposedSql, SqlRunner
@@ -47,12 +48,7 @@ class PostgresTableSqlDumper:
         names = self._sql.column_names(selected, args)
         aliases = [sql.Identifier(f"c{i}") for i in range(len(names))]
         literals = sql.SQL(", ").join(
-            # Output functions, never casts: a cast to text can be a function of the type's owner.
-            sql.SQL(
-                "CASE WHEN pg_catalog.num_nulls({0}) = 1 THEN 'NULL'"
-                " ELSE pg_catalog.quote_literal(pg_catalog.concat({0})) END"
-            ).format(alias)
-            for alias in aliases
+            sql.SQL("pg_catalog.quote_nullable({})").format(as_text(alias)) for alias in aliases
         )
         render = sql.SQL(
             "SELECT pg_catalog.concat_ws(', ', {literals}) FROM ({selected}) AS s({aliases})"

@@ -229,10 +229,7 @@ class PsycopgSqlRunner:
         try:
             self.commit()
         finally:
-            if self._conn is not None:
-                self._conn.close()
-            self._conn = None
-            self._savepoints.clear()
+            self._forget_connection()
 
     def _end_transaction(self, commit: bool) -> None:
         if self._conn is None or self._conn.closed:
@@ -291,9 +288,7 @@ class PsycopgSqlRunner:
                 conn.rollback()
         except psycopg.Error:
             log.warning("engine %s: recovery after an error failed; reconnecting", self._name)
-            conn.close()
-            self._conn = None
-            self._savepoints.clear()
+            self._forget_connection()
         return error
 
     @staticmethod

@@ -16,15 +16,12 @@ _SOURCE = sql.SQL(
     " WHERE c.oid = {}"
 ).format(REGCLASS)
 _TYPES = sql.SQL(
-    "SELECT sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t))"
-    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(t)"
-    " WHERE sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t)) IS NOT NULL LIMIT 1"
+    "SELECT c.problem FROM (SELECT u.o,"
+    " sg_meta.untrusted_type_code(pg_catalog.to_regtype(u.t)) AS problem"
+    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS u(t, o)) c"
+    " WHERE c.problem IS NOT NULL ORDER BY c.o LIMIT 1"
 )
-_COLUMNS = sql.SQL(
-    "SELECT sg_meta.untrusted_type_code(a.atttypid) FROM pg_catalog.pg_attribute a"
-    " WHERE a.attrelid = {} AND a.attnum > 0 AND NOT a.attisdropped"
-    " AND sg_meta.untrusted_type_code(a.atttypid) IS NOT NULL ORDER BY a.attnum LIMIT 1"
-).format(REGCLASS)
+_COLUMNS = sql.SQL("SELECT sg_meta.untrusted_column_type({}::pg_catalog.oid)").format(REGCLASS)
 _TARGET = sql.SQL("SELECT sg_meta.untrusted_target({}::pg_catalog.oid)").format(REGCLASS)
 
 # Reading these runs nothing but the rows' own output: plain and partitioned tables.

@@ -61,16 +61,19 @@ BEGIN
         UPDATE sg_audit.tracked_tables SET members = members || added.objid
         WHERE relid = added.relid;
     END LOOP;
-    SELECT r.relid::regclass, sg_audit.capture_problem(r.relid) INTO altered, problem
-    FROM sg_audit.tracked_tables r
-    JOIN pg_event_trigger_ddl_commands() d
-        ON d.classid = 'pg_class'::regclass AND (d.objid = r.relid
-            OR pg_partition_root(d.objid)::oid = r.relid
-            OR EXISTS (
-                SELECT FROM pg_inherits i
-                WHERE (i.inhrelid = r.relid AND i.inhparent = d.objid)
-                    OR (i.inhparent = r.relid AND i.inhrelid = d.objid)))
-    WHERE sg_audit.capture_problem(r.relid) IS NOT NULL
+    SELECT t.relid::regclass, t.problem INTO altered, problem
+    FROM (
+        SELECT DISTINCT r.relid, sg_audit.capture_problem(r.relid) AS problem
+        FROM sg_audit.tracked_tables r
+        JOIN pg_event_trigger_ddl_commands() d
+            ON d.classid = 'pg_class'::regclass AND (d.objid = r.relid
+                OR pg_partition_root(d.objid)::oid = r.relid
+                OR EXISTS (
+                    SELECT FROM pg_inherits i
+                    WHERE (i.inhrelid = r.relid AND i.inhparent = d.objid)
+                        OR (i.inhparent = r.relid AND i.inhrelid = d.objid)))
+    ) t
+    WHERE t.problem IS NOT NULL
     LIMIT 1;
     IF altered IS NOT NULL THEN
         RAISE EXCEPTION 'table % is tracked: %', altered, problem

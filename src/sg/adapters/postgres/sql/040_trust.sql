@@ -50,6 +50,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
             LIMIT 1))
 $fn$;
 
+-- The first column of `rel` whose type runs untrusted code (see above), described; or NULL.
+CREATE OR REPLACE FUNCTION sg_meta.untrusted_column_type(rel oid) RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT c.problem FROM (
+        SELECT a.attnum, sg_meta.untrusted_type_code(a.atttypid) AS problem
+        FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+    ) c
+    WHERE c.problem IS NOT NULL ORDER BY c.attnum LIMIT 1
+$fn$;
+
 -- Why sg must not write into table `rel` (its owner or code attached to it — triggers, rules,
 -- defaults, checks, index expressions, policies — belongs to a role it does not trust, or a
 -- column type runs such code); NULL when it may.
@@ -82,11 +92,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
                 rel::regclass, p.oid::regprocedure, pg_get_userbyid(p.proowner))
             FROM funcs f JOIN pg_proc p ON p.oid = f.func
             WHERE NOT sg_meta.is_trusted_role(p.proowner) LIMIT 1),
-        (SELECT sg_meta.untrusted_type_code(a.atttypid) FROM pg_attribute a
-            WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
-                AND sg_meta.untrusted_type_code(a.atttypid) IS NOT NULL
-            ORDER BY a.attnum LIMIT 1))
+        sg_meta.untrusted_column_type(rel))
 $fn$;
 
 REVOKE ALL ON FUNCTION sg_meta.is_trusted_role(oid), sg_meta.untrusted_type_code(oid),
-    sg_meta.untrusted_target(oid) FROM PUBLIC;
+    sg_meta.untrusted_column_type(oid), sg_meta.untrusted_target(oid) FROM PUBLIC;
