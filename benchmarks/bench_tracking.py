@@ -21,7 +21,7 @@ from pathlib import Path
 from psycopg import sql
 
 from sg import AuditTriggerChangeEngine, ResultShape
-from sg.adapters.postgres.provisioning import LocalCluster
+from sg.adapters.provisioning.local_cluster import LocalCluster
 
 TRACKED = "bench_tracked"
 PLAIN = "bench_plain"

@@ -37,9 +37,9 @@ from psycopg import sql
 
 from sg import PostgresEngine, container
 from sg.adapters.fdw.transport import FdwTransport
-from sg.adapters.postgres.connection import make_conn
-from sg.adapters.postgres.copy_transport import CHUNK_BYTES
-from sg.adapters.postgres.provisioning import LocalCluster
+from sg.adapters.postgres.session.connection import make_conn
+from sg.adapters.postgres.transfer.copy_transport import CHUNK_BYTES
+from sg.adapters.provisioning.local_cluster import LocalCluster
 from sg.domain.model import TableRef
 from sg.domain.object_id import ObjectId
 from sg.ports.transport import ObjectTransport

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sg.adapters.postgres.provisioning import LocalCluster
+from sg.adapters.provisioning.local_cluster import LocalCluster
 
 
 def best(runs: list[float]) -> float:

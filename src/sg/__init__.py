@@ -14,13 +14,13 @@ if TYPE_CHECKING:
         Container,
         container,
     )
-    from sg.app.engine import (
+    from sg.app.facades import (
         AuditTriggerChangeEngine,
         PostgresEngine,
         PsycopgEngine,
         make_conn,
     )
-    from sg.app.versioned_schema import VersionedSchema
+    from sg.app.facades.versioned_schema import VersionedSchema
     from sg.domain.errors import (
         AmbiguousVersionError,
         ConfigurationError,
@@ -67,10 +67,10 @@ if TYPE_CHECKING:
 _HOMES = {
     "Container": "sg.app.container",
     "container": "sg.app.container",
-    "AuditTriggerChangeEngine": "sg.app.engine",
-    "PostgresEngine": "sg.app.engine",
-    "PsycopgEngine": "sg.app.engine",
-    "make_conn": "sg.app.engine",
+    "AuditTriggerChangeEngine": "sg.app.facades",
+    "PostgresEngine": "sg.app.facades",
+    "PsycopgEngine": "sg.app.facades",
+    "make_conn": "sg.app.facades",
     "ConfigurationError": "sg.domain.errors",
     "CorruptDumpError": "sg.domain.errors",
     "DataValueError": "sg.domain.errors",
@@ -102,7 +102,7 @@ _HOMES = {
     "ChangeKind": "sg.domain.model",
     "ResultShape": "sg.domain.model",
     "ObjectId": "sg.domain.object_id",
-    "VersionedSchema": "sg.app.versioned_schema",
+    "VersionedSchema": "sg.app.facades.versioned_schema",
     "AmbiguousVersionError": "sg.domain.errors",
     "NotVersionedError": "sg.domain.errors",
     "PendingChangesError": "sg.domain.errors",

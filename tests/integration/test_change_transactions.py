@@ -9,11 +9,11 @@ import time
 import pytest
 
 from sg import AuditTriggerChangeEngine, Change, ChangeKind, DataValueError
-from sg.adapters.postgres.capture import PostgresChangeCapture
-from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
-from sg.domain.changes import ChangeTracking
+from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
+from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ResultShape, TableRef
+from sg.domain.services.change_tracking import ChangeTracking
 from tests.integration.conftest import EngineFactory
 
 WRITERS = 4

@@ -8,8 +8,8 @@ import pytest
 
 from sg.domain.errors import CorruptDumpError, DuplicateObjectError, TableNotFoundError
 from sg.domain.model import ColumnSpec, TableRef
-from tests.integration.contract_harness import KEYED, UNKEYED, Harness, harness
-from tests.unit.object_fakes import Row
+from tests.fakes.fragments import Row
+from tests.support.contract_harness import KEYED, UNKEYED, Harness, harness
 
 __all__ = ["harness"]  # the parametrized fixture every test here runs with
 

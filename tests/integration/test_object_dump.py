@@ -20,14 +20,14 @@ from sg import (
     SgError,
     container,
 )
-from sg.adapters.postgres.copy_codec import CHUNK_BYTES
-from sg.adapters.postgres.fragments import PostgresFragmentStore
+from sg.adapters.postgres.objects.copy_codec import CHUNK_BYTES
+from sg.adapters.postgres.objects.fragments import PostgresFragmentStore
 from sg.domain.dump_header import DumpHeader, read_header
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_record import ContentDigest
 from sg.ports.fragments import FragmentStore
 from tests.integration.conftest import EngineFactory
-from tests.integration.object_helpers import count, differences, ready
+from tests.support.objects import count, differences, ready
 from tests.support.servers import TestServer
 
 ROWS = 2000

@@ -25,7 +25,7 @@ from psycopg import sql
 import tests.support.fuzz  # noqa: F401 - registers and loads the hypothesis profiles
 from sg import PostgresEngine
 from tests.integration.conftest import EngineFactory
-from tests.integration.object_helpers import ready
+from tests.support.objects import ready
 from tests.support.servers import TestServer
 
 COLUMNS = "id int PRIMARY KEY, s text, x float8, n numeric, a int[], j jsonb, at timestamptz"

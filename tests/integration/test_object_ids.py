@@ -8,7 +8,7 @@ import pytest
 
 from sg import EngineNotInitializedError, PostgresEngine
 from tests.integration.conftest import EngineFactory
-from tests.integration.object_helpers import ready
+from tests.support.objects import ready
 from tests.support.servers import TestServer
 
 SETUP = [

@@ -10,7 +10,7 @@ from sg.domain.errors import CorruptDumpError, DuplicateObjectError
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
-from tests.integration.contract_harness import KEYED, Harness, harness
+from tests.support.contract_harness import KEYED, Harness, harness
 
 __all__ = ["harness"]  # the parametrized fixture every test here runs with
 

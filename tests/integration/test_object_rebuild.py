@@ -10,7 +10,7 @@ from psycopg import sql
 from sg import ObjectNotFoundError, PostgresEngine, ResultShape, TableNotFoundError
 from sg.domain.model import TableRef
 from tests.integration.conftest import EngineFactory
-from tests.integration.object_helpers import (
+from tests.support.objects import (
     clone_empty,
     count,
     differences,

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from sg.app.embedded import EmbeddedEngines
+from sg.app.cli.embedded import EmbeddedEngines
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.M | re.S)

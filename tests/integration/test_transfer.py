@@ -23,19 +23,19 @@ from sg import (
     SgError,
     TableNotFoundError,
 )
-from sg.adapters.postgres.provisioning import free_port
+from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.model import TableRef
+from tests.fakes.transport import RecordingProgress
 from tests.integration.conftest import EngineFactory
-from tests.integration.object_helpers import clone_empty, count, differences, objects_of, ready
-from tests.integration.transfer_helpers import (
+from tests.support.objects import clone_empty, count, differences, objects_of, ready
+from tests.support.servers import TestServer
+from tests.support.transfers import (
     backend_pid,
     exception_texts,
     fdw_leftovers,
     relation_exists,
     transfer_sessions,
 )
-from tests.support.servers import TestServer
-from tests.unit.transfer_fakes import RecordingProgress
 
 T = TableRef("public", "t")
 

@@ -13,22 +13,22 @@ from psycopg.types.json import Jsonb
 
 from sg import PostgresEngine, ResultShape
 from sg.adapters.fdw.transport import FdwTransport
-from sg.adapters.postgres.copy_transport import CopyStreamTransport
-from sg.adapters.postgres.provisioning import free_port
-from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
+from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import EngineConnectionError, SgError
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ContentDigest, ObjectRecord
-from sg.domain.objects import ObjectService, object_table
+from sg.domain.services.objects import ObjectService, object_table
 from sg.ports.transport import ObjectTransport, TransferRoute
+from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
+from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
+from tests.fakes.transport import FakeTransport
 from tests.integration.conftest import EngineFactory
-from tests.integration.transfer_helpers import exception_texts, fdw_leftovers, transfer_sessions
 from tests.support.servers import TestServer
-from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
-from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
-from tests.unit.transfer_fakes import FakeTransport
+from tests.support.transfers import exception_texts, fdw_leftovers, transfer_sessions
 
 Column = tuple[str, str, bool]
 # Names that need quoting, and values whose binary forms differ from their text.

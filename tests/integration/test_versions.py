@@ -14,9 +14,9 @@ from sg import (
     SgError,
     VersionedSchema,
 )
-from sg.adapters.postgres.table_shapes import PostgresTableShapes
+from sg.adapters.postgres.versions.table_shapes import PostgresTableShapes
 from sg.domain.model import TableRef
-from sg.domain.version_service import History
+from sg.domain.services.versions import History
 from sg.domain.versions import TableCounts, TableShape, Version, derive_version_id
 from tests.integration.conftest import EngineFactory
 from tests.support.servers import TestServer

@@ -14,8 +14,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from sg.adapters.postgres.pg_binaries import find_bin_dir
-from sg.adapters.postgres.provisioning import LocalCluster, reap_orphans
+from sg.adapters.provisioning.local_cluster import LocalCluster, reap_orphans
+from sg.adapters.provisioning.pg_binaries import find_bin_dir
 
 CLUSTER_PREFIX = "sg-test-"
 DOCKER_PING_TIMEOUT_S = 2

@@ -11,7 +11,7 @@ from sg import AuditTriggerChangeEngine, Change, ChangeKind, TableNotTrackedErro
 from sg.domain.model import TableRef
 from sg.ports.capture import ChangeCapture
 from sg.ports.sql import SqlRunner
-from tests.unit.fakes import FakeChangeCapture, FakeSqlRunner
+from tests.fakes.capture import FakeChangeCapture, FakeSqlRunner
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from sg.domain.changes import ChangeCounts, ChangeTracking, count_changes, net_changes
 from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, TableNotTrackedError
 from sg.domain.model import Change, ChangeKind, TableRef
+from sg.domain.services.change_tracking import (
+    ChangeCounts,
+    ChangeTracking,
+    count_changes,
+    net_changes,
+)
 from sg.ports.capture import KeyState
-from tests.unit.fakes import FakeChangeCapture
+from tests.fakes.capture import FakeChangeCapture
 
 T = TableRef("s", "t")
 U = TableRef("s", "u")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from sg.adapters.postgres.cluster_state import STATE_FILE, ClusterState, read_state, write_state
-from sg.adapters.postgres.server_user import unprivileged_user
+from sg.adapters.provisioning.cluster_state import STATE_FILE, ClusterState, read_state, write_state
+from sg.adapters.provisioning.server_user import unprivileged_user
 from sg.domain.errors import ConfigurationError
 
 

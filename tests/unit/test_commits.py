@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from sg.domain.changes import ChangeTracking
-from sg.domain.commits import ChangeCommitter
 from sg.domain.errors import TableNotTrackedError
 from sg.domain.model import StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
-from tests.unit.fakes import FakeChangeCapture
+from sg.domain.services.change_tracking import ChangeTracking
+from sg.domain.services.commits import ChangeCommitter
+from tests.fakes.capture import FakeChangeCapture
 
 T = TableRef("public", "t")
 U = TableRef("public", "u")

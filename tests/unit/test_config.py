@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sg import ConfigurationError
-from sg.app.config import choose_engine, environment_params, load_remotes
-from sg.app.embedded import EmbeddedEngines
+from sg.app.cli.config import choose_engine, environment_params, load_remotes
+from sg.app.cli.embedded import EmbeddedEngines
 
 
 def test_remotes_from_the_config_file(tmp_path: Path) -> None:

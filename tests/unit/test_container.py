@@ -9,7 +9,7 @@ from dependency_injector import providers
 
 from sg import PostgresEngine, PsycopgEngine, ResultShape, SqlSyntaxError, container
 from sg.ports.sql import SqlRunner
-from tests.unit.fakes import FakeSqlRunner
+from tests.fakes.capture import FakeSqlRunner
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",
@@ -62,7 +62,7 @@ def test_errors_from_the_adapter_reach_the_caller(fake_runners: list[FakeSqlRunn
 def test_override_is_undone_after_the_block() -> None:
     with container.sql_runner.override(providers.Factory[SqlRunner](FakeSqlRunner)):
         assert isinstance(container.sql_runner(None, "x"), FakeSqlRunner)
-    from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
+    from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
     from sg.domain.engine_params import EngineParams
 
     assert isinstance(

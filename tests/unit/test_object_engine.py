@@ -15,9 +15,9 @@ from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
-from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
-from tests.unit.fakes import FakeSqlRunner
-from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore
+from tests.fakes.capture import FakeSqlRunner
+from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
+from tests.fakes.fragments import FakeDatabase, FakeFragmentStore
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",

@@ -22,9 +22,9 @@ from sg.domain.errors import (
 )
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
-from sg.domain.objects import ObjectService, object_table
-from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
-from tests.unit.object_fakes import (
+from sg.domain.services.objects import ObjectService, object_table
+from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
+from tests.fakes.fragments import (
     FakeDatabase,
     FakeFragmentStore,
     FakeQuals,

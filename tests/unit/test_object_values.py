@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from sg.adapters.postgres.type_names import check_type_name
+from sg.adapters.postgres.catalog.type_names import check_type_name
 from sg.domain.column_schema import columns_from_json
 from sg.domain.content_digest import BLOCK_BYTES, BlockDigest, digest_of_images
 from sg.domain.dump_header import FORMAT_VERSION, MAGIC, DumpHeader, read_header

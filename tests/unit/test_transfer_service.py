@@ -15,11 +15,11 @@ from sg.domain.errors import (
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ContentDigest
-from sg.domain.objects import ObjectService, object_table
-from sg.domain.transfer import ObjectTransfer
-from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
-from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
-from tests.unit.transfer_fakes import (
+from sg.domain.services.objects import ObjectService, object_table
+from sg.domain.services.transfer import ObjectTransfer
+from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
+from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
+from tests.fakes.transport import (
     FakeTransport,
     FakeUnitOfWork,
     RacingRegistry,

@@ -16,19 +16,19 @@ from sg import (
     container,
 )
 from sg.adapters.fdw.transport import FdwTransport
-from sg.adapters.postgres.copy_transport import CopyStreamTransport
+from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.objects import ObjectService
+from sg.domain.services.objects import ObjectService
 from sg.ports.fragments import FragmentStore
 from sg.ports.progress import SilentProgress
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.transport import ObjectTransport, TransferRoute
-from tests.unit.codec_fakes import FakeObjectCodec, FakeObjectRegistry
-from tests.unit.fakes import FakeSqlRunner
-from tests.unit.object_fakes import FakeDatabase, FakeFragmentStore, FakeTransaction
-from tests.unit.transfer_fakes import FakeTransport, RecordingProgress
+from tests.fakes.capture import FakeSqlRunner
+from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
+from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction
+from tests.fakes.transport import FakeTransport, RecordingProgress
 
 SECRET = "hunter2-transfer-secret"
 

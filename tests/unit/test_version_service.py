@@ -13,9 +13,9 @@ from sg.domain.errors import (
     VersionNotFoundError,
 )
 from sg.domain.model import ChangeKind, TableRef
-from sg.domain.version_service import CompactionPolicy
+from sg.domain.services.versions import CompactionPolicy
 from sg.domain.versions import TableCounts
-from tests.unit.version_fakes import World, version_service
+from tests.fakes.versions import World, version_service
 
 S = "shop"
 T = TableRef(S, "t")

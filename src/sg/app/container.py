@@ -5,24 +5,24 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from sg.adapters.fdw.transport import FdwTransport
-from sg.adapters.postgres.admin import PostgresDatabaseAdmin
-from sg.adapters.postgres.capture import PostgresChangeCapture
-from sg.adapters.postgres.catalog import PostgresCatalog
-from sg.adapters.postgres.copy_codec import CopyObjectCodec
-from sg.adapters.postgres.copy_transport import CopyStreamTransport
-from sg.adapters.postgres.fragments import PostgresFragmentStore
-from sg.adapters.postgres.registry import PostgresObjectRegistry
-from sg.adapters.postgres.schema_installer import PostgresSchemaInstaller
-from sg.adapters.postgres.sql_dump import PostgresTableSqlDumper
-from sg.adapters.postgres.sql_runner import PsycopgSqlRunner
-from sg.adapters.postgres.table_shapes import PostgresTableShapes
-from sg.adapters.postgres.versions import PostgresVersionStore
+from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
+from sg.adapters.postgres.catalog.admin import PostgresDatabaseAdmin
+from sg.adapters.postgres.catalog.catalog import PostgresCatalog
+from sg.adapters.postgres.catalog.schema_installer import PostgresSchemaInstaller
+from sg.adapters.postgres.catalog.sql_dump import PostgresTableSqlDumper
+from sg.adapters.postgres.objects.copy_codec import CopyObjectCodec
+from sg.adapters.postgres.objects.fragments import PostgresFragmentStore
+from sg.adapters.postgres.objects.registry import PostgresObjectRegistry
+from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
+from sg.adapters.postgres.versions.table_shapes import PostgresTableShapes
+from sg.adapters.postgres.versions.version_store import PostgresVersionStore
 from sg.app.transfer_settings import transport_kind
-from sg.domain.changes import ChangeTracking
-from sg.domain.commits import ChangeCommitter
-from sg.domain.objects import ObjectService
-from sg.domain.transfer import ObjectTransfer
-from sg.domain.version_service import VersionService
+from sg.domain.services.change_tracking import ChangeTracking
+from sg.domain.services.commits import ChangeCommitter
+from sg.domain.services.objects import ObjectService
+from sg.domain.services.transfer import ObjectTransfer
+from sg.domain.services.versions import VersionService
 from sg.ports.admin import DatabaseAdmin, SchemaInstaller
 from sg.ports.capture import ChangeCapture
 from sg.ports.catalog import Catalog

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sg.app.cli import app
-from sg.app.embedded import EmbeddedEngines
+from sg.app.cli.embedded import EmbeddedEngines
 from tests.support.servers import TestServer
 
 

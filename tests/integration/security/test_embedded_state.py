@@ -19,10 +19,10 @@ import pytest
 from psycopg import sql
 from typer.testing import CliRunner
 
-from sg.adapters.postgres.provisioning import LocalCluster
-from sg.adapters.postgres.server_user import unprivileged_user
+from sg.adapters.provisioning.local_cluster import LocalCluster
+from sg.adapters.provisioning.server_user import unprivileged_user
 from sg.app.cli import app
-from sg.app.embedded import EmbeddedEngines
+from sg.app.cli.embedded import EmbeddedEngines
 from sg.domain.errors import ConfigurationError
 
 pytestmark = pytest.mark.skipif(

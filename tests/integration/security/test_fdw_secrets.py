@@ -18,12 +18,12 @@ from psycopg import sql
 
 from sg import PostgresEngine, RemoteEngineError, SgError
 from sg.adapters.fdw.credential import transfer_login
-from sg.adapters.postgres.provisioning import free_port
+from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import TransportUnavailableError
 from sg.domain.model import TableRef
-from tests.integration.transfer_helpers import fdw_leftovers
 from tests.support.servers import TestServer, provision_cluster
+from tests.support.transfers import fdw_leftovers
 
 WATCHED = {
     "shared_preload_libraries": "'pg_stat_statements'",

@@ -21,10 +21,9 @@ from sg import (
     ResultShape,
     SgError,
 )
-from sg.adapters.postgres.copy_codec import CHUNK_BYTES
+from sg.adapters.postgres.objects.copy_codec import CHUNK_BYTES
 from sg.domain.model import ColumnSpec, TableRef
 from tests.integration.conftest import EngineFactory
-from tests.integration.object_helpers import differences, ready
 from tests.integration.security.dump_bytes import (
     COPY_HEAD,
     SOME_ID,
@@ -38,6 +37,7 @@ from tests.integration.security.dump_bytes import (
     row,
     tuples,
 )
+from tests.support.objects import differences, ready
 
 ID = ColumnSpec(1, "id", "integer", True)
 

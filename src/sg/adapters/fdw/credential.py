@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from sg.adapters.postgres.connection import Connection, open_connection
-from sg.adapters.postgres.errors import translate_error
+from sg.adapters.postgres.session.connection import Connection, open_connection
+from sg.adapters.postgres.session.errors import translate_error
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import SgError, TableNotFoundError, TransportUnavailableError
 from sg.domain.model import TableRef

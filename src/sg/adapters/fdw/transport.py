@@ -30,8 +30,8 @@ from sg.adapters.fdw.statements import (
     import_table,
     server_options,
 )
-from sg.adapters.postgres.connection import Connection
-from sg.adapters.postgres.errors import translate_error
+from sg.adapters.postgres.session.connection import Connection
+from sg.adapters.postgres.session.errors import translate_error
 from sg.domain.errors import (
     RemoteEngineError,
     SgError,

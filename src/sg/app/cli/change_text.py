@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sg.domain.model import Change, TableRef
 
 if TYPE_CHECKING:
-    from sg.app.object_engine import PostgresEngine
+    from sg.app.facades.object_engine import PostgresEngine
 
 _UNQUOTED_OIDS = {20, 21, 23, 26, 700, 701, 1700}  # integers, floats, numeric
 _BOOL_OID = 16
@@ -29,7 +29,7 @@ def change_literals(
     from psycopg.adapt import Transformer
     from psycopg.types.json import Jsonb
 
-    from sg.adapters.postgres.errors import translate_error
+    from sg.adapters.postgres.session.errors import translate_error
 
     key_columns = [name for name, _ in engine.get_primary_keys(*table)]
     docs = [_document(change, key_columns) for change in changes]

@@ -12,9 +12,9 @@ from sg.app.cli.options import JsonOpt, QuietOpt
 from sg.app.cli.session import open_engine, session_of
 
 if TYPE_CHECKING:
-    from sg.app.embedded import EmbeddedEngines
+    from sg.app.cli.embedded import EmbeddedEngines
 
-DEFAULT_ENGINE = "default"  # sg.app.embedded.DEFAULT_ENGINE, without importing provisioning
+DEFAULT_ENGINE = "default"  # sg.app.cli.embedded.DEFAULT_ENGINE, without importing provisioning
 
 engine_app = typer.Typer(
     help="Embedded engines: local PostgreSQL servers sg starts for you.",
@@ -31,8 +31,8 @@ def start(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE, quiet: QuietOpt = 
 
     Example: sg engine start; sg engine start other
     """
-    from sg.app.config import EngineChoice
-    from sg.app.embedded import EmbeddedEngines
+    from sg.app.cli.config import EngineChoice
+    from sg.app.cli.embedded import EmbeddedEngines
 
     params = EmbeddedEngines().ensure_running(name)
     open_engine(EngineChoice(name, params, embedded=True)).close()
@@ -47,7 +47,7 @@ def stop(ctx: typer.Context, name: NameArg = DEFAULT_ENGINE, quiet: QuietOpt = F
 
     Example: sg engine stop other
     """
-    from sg.app.embedded import EmbeddedEngines
+    from sg.app.cli.embedded import EmbeddedEngines
 
     engines = EmbeddedEngines()
     _require_existing(engines, name)
@@ -61,7 +61,7 @@ def status(ctx: typer.Context, as_json: JsonOpt = False, quiet: QuietOpt = False
 
     Example: sg engine status --json
     """
-    from sg.app.embedded import EmbeddedEngines
+    from sg.app.cli.embedded import EmbeddedEngines
 
     engines = EmbeddedEngines()
     rows = [engines.status(name) for name in engines.names()]
@@ -102,8 +102,8 @@ def env(
 
     Example: sg engine env other --json
     """
-    from sg.app.config import EngineChoice
-    from sg.app.embedded import EmbeddedEngines
+    from sg.app.cli.config import EngineChoice
+    from sg.app.cli.embedded import EmbeddedEngines
 
     session = session_of(ctx, quiet)
     engines = EmbeddedEngines()

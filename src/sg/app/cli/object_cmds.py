@@ -13,7 +13,7 @@ from sg.app.cli.session import session_of
 from sg.domain.errors import ObjectNotFoundError, ObjectSchemaMismatchError
 
 if TYPE_CHECKING:
-    from sg.app.object_engine import PostgresEngine
+    from sg.app.facades.object_engine import PostgresEngine
     from sg.domain.dump_header import DumpHeader
     from sg.domain.model import TableRef
     from sg.domain.object_record import ObjectRecord

@@ -14,8 +14,8 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from sg.app.config import EngineChoice
-    from sg.app.object_engine import PostgresEngine
+    from sg.app.cli.config import EngineChoice
+    from sg.app.facades.object_engine import PostgresEngine
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Session:
 
     def engine(self, name: str | None = None) -> PostgresEngine:
         """The engine named `name` (else `--engine`, else the default), initialized if embedded."""
-        from sg.app.config import choose_engine
+        from sg.app.cli.config import choose_engine
 
         key = self.engine_name if name is None else name
         if key not in self._engines:
@@ -83,7 +83,7 @@ class Session:
 
 def open_engine(choice: EngineChoice) -> PostgresEngine:
     """A facade on the chosen engine; an embedded one is initialized on first use."""
-    from sg.app.object_engine import PostgresEngine
+    from sg.app.facades.object_engine import PostgresEngine
 
     engine = PostgresEngine(choice.params, choice.label)
     try:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from psycopg import Cursor
     from psycopg.pq.abc import PGresult
 
-    from sg.app.object_engine import PostgresEngine
+    from sg.app.facades.object_engine import PostgresEngine
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def run_as_text(engine: PostgresEngine, statement: str) -> list[StatementResult]
     import psycopg
     from psycopg import pq
 
-    from sg.adapters.postgres.errors import translate_error
+    from sg.adapters.postgres.session.errors import translate_error
 
     if not statement.strip():
         raise SqlSyntaxError("no SQL statement given; pass one, e.g. sg sql 'SELECT 1'")

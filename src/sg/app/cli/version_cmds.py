@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sg.app.object_engine import PostgresEngine
-from sg.app.versioned_schema import VersionedSchema
+from sg.app.facades.object_engine import PostgresEngine
+from sg.app.facades.versioned_schema import VersionedSchema
 from sg.domain.errors import InvalidIdentifierError
 from sg.domain.versions import LATEST, TableDiff, Version
 

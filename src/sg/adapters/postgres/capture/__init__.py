@@ -1,0 +1,1 @@
+"""The change-capture port over statement-level audit triggers and change logs."""

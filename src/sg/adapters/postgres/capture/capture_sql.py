@@ -1,0 +1,224 @@
+"""SQL that reads and discards the change logs the triggers of `sql/010_capture_*.sql` write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from psycopg import sql
+
+from sg.adapters.postgres.catalog.relation import REGCLASS
+from sg.adapters.postgres.catalog.text_form import as_text
+from sg.domain.model import TableRef
+
+AUDIT_SCHEMA = "sg_audit"
+
+# Each result row starts with the watermark, then (before, after, changed-columns mask) and
+# the row's values; a read without changes yields one row holding only the watermark.
+MARK_COLUMNS = 3
+STATE_COLUMNS = 3
+
+REGISTRY = sql.SQL(
+    """SELECT r.relid, r.log_table, n.nspname, c.relname, r.columns, r.key_columns, r.sortable,
+        sg_audit.capture_problem(r.relid)
+    FROM sg_audit.tracked_tables r
+    JOIN pg_catalog.pg_class c ON c.oid = r.relid
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE true"""
+)
+REGISTRY_ORDER = sql.SQL(" ORDER BY n.nspname, c.relname")
+REGISTRY_ONE = sql.SQL(" AND r.relid = {}").format(REGCLASS)
+RELATION = sql.SQL("SELECT {}::oid").format(REGCLASS)
+IS_INSTALLED = sql.SQL("SELECT to_regprocedure('sg_audit.track(regclass)') IS NOT NULL")
+TRACK = sql.SQL("SELECT sg_audit.track(%s::oid::regclass)")
+UNTRACK = sql.SQL("SELECT sg_audit.untrack(%s::oid)")
+FORGET_DROPPED = sql.SQL("SELECT sg_audit.forget_dropped()")
+
+# The read sorts and hashes the whole log at once, and is planned per call: more memory than
+# the default spills to disk, and JIT compiling costs more than it saves. Enough float digits
+# keep distinct values distinct when rows are compared by their text.
+READ_SETTINGS = (("work_mem", "256MB"), ("jit", "off"), ("extra_float_digits", "3"))
+
+
+class TrackedTable(NamedTuple):
+    """A registry entry: the table's current name, its log and the columns it captures."""
+
+    relid: int
+    log_table: str
+    ref: TableRef
+    columns: tuple[str, ...]
+    key_positions: tuple[int, ...]
+    sortable: tuple[bool, ...]
+    problem: str | None = None  # why its capture cannot be trusted; None when it can
+
+    @property
+    def log(self) -> sql.Identifier:
+        """The qualified name of the table's change log."""
+        return sql.Identifier(AUDIT_SCHEMA, self.log_table)
+
+
+def _log_column(position: int, alias: str = "l") -> sql.Composable:
+    return sql.Identifier(alias, f"c{position}")
+
+
+def _positions(table: TrackedTable) -> range:
+    return range(1, len(table.columns) + 1)
+
+
+def _join(parts: Sequence[sql.Composable], separator: str = ", ") -> sql.Composed:
+    return sql.SQL(separator).join(parts)
+
+
+def read_changes(table: TrackedTable, limit: int | None) -> sql.Composed:
+    """One statement: the watermark, then every key with a net change, in key order."""
+    body = _keyed_states(table) if table.key_positions else _row_states(table)
+    if limit is not None:
+        body = sql.SQL("SELECT * FROM ({}) s ORDER BY {} LIMIT {}").format(
+            body, _order(table), sql.Literal(limit)
+        )
+    return sql.SQL(
+        """WITH sg_mark AS MATERIALIZED (
+            SELECT pg_catalog.pg_current_snapshot()::text AS sg_snapshot,
+                pg_catalog.pg_current_xact_id_if_assigned()::text AS sg_reader,
+                (SELECT last_value FROM sg_audit.log_seq) AS sg_position)
+        SELECT m.sg_snapshot, m.sg_reader, m.sg_position, s.*
+        FROM sg_mark m LEFT JOIN ({body}) s ON true
+        ORDER BY {order}"""
+    ).format(body=body, order=_order(table))
+
+
+def net_states(table: TrackedTable) -> sql.Composed:
+    """Unordered rows (sg_before, sg_after, sg_mask, c1..cn) of every key with a net change."""
+    return _keyed_states(table) if table.key_positions else _row_states(table)
+
+
+def count_changes(table: TrackedTable) -> sql.Composed:
+    """One row: rows added, removed and updated net (copies counted for whole-row keys)."""
+    return sql.SQL(
+        """SELECT coalesce(pg_catalog.sum(greatest(s.sg_after - s.sg_before, 0)), 0),
+            coalesce(pg_catalog.sum(greatest(s.sg_before - s.sg_after, 0)), 0),
+            pg_catalog.count(*) FILTER (WHERE s.sg_before = s.sg_after AND s.sg_after > 0)
+        FROM ({}) s"""
+    ).format(net_states(table))
+
+
+def _order(table: TrackedTable) -> sql.Composed:
+    if table.key_positions:
+        return _join([_log_column(p, "s") for p in table.key_positions])
+    # A column type without a default ordering is ordered by its text (its output function:
+    # a cast to text could be a function written by the type's owner).
+    return _join(
+        [
+            _log_column(p, "s") if sortable else as_text(_log_column(p, "s"))
+            for p, sortable in zip(_positions(table), table.sortable, strict=True)
+        ]
+    )
+
+
+def _keyed_states(table: TrackedTable) -> sql.Composed:
+    """Per key: its first log entry (the row before the first change, or absent) vs the live row.
+
+    Rows of updated keys carry the key and the changed columns only (the others are NULL),
+    with a mask of '0'/'1' per column saying which changed.
+    """
+    keys = table.key_positions
+    positions = _positions(table)
+    live = [sql.Identifier("t", name) for name in table.columns]
+    present = sql.SQL("{} IS NOT NULL").format(live[keys[0] - 1])
+    old = [sql.Identifier("s", f"sg_o{p}") for p in positions]
+    new = [sql.Identifier("s", f"sg_n{p}") for p in positions]
+    differs = [sql.Identifier("s", f"sg_d{p}") for p in positions]
+    compared = _join(
+        [
+            sql.SQL("NOT pg_catalog.record_image_eq(ROW({}), ROW({})) AS {}").format(
+                _log_column(p, "b"), live[p - 1], sql.Identifier(f"sg_d{p}")
+            )
+            for p in positions
+        ]
+        + [
+            sql.SQL("{} AS {}").format(_log_column(p, "b"), sql.Identifier(f"sg_o{p}"))
+            for p in positions
+        ]
+        + [sql.SQL("{} AS {}").format(live[p - 1], sql.Identifier(f"sg_n{p}")) for p in positions]
+    )
+    mask = _join([sql.SQL("CASE WHEN {} THEN '1' ELSE '0' END").format(d) for d in differs])
+    values = _join(
+        [
+            sql.SQL(
+                "CASE WHEN s.sg_after = 0 THEN {old} WHEN {shown} THEN {new} END AS {name}"
+            ).format(
+                old=old[p - 1],
+                new=new[p - 1],
+                shown=(
+                    sql.SQL("true")
+                    if p in keys
+                    else sql.SQL("s.sg_before = 0 OR {}").format(differs[p - 1])
+                ),
+                name=sql.Identifier(f"c{p}"),
+            )
+            for p in positions
+        ]
+    )
+    return sql.SQL(
+        """SELECT s.sg_before, s.sg_after,
+            CASE WHEN s.sg_before = s.sg_after THEN concat({mask}) END AS sg_mask, {values}
+        FROM (
+            SELECT b.sg_existed::int AS sg_before, ({present})::int AS sg_after, {compared}
+            FROM (
+                SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
+                FROM {log} l
+                ORDER BY {log_keys}, l.sg_seq, l.sg_existed DESC
+            ) b
+            LEFT JOIN {live} t ON {match}
+            WHERE b.sg_existed OR {present}
+            OFFSET 0
+        ) s
+        WHERE s.sg_before <> s.sg_after OR {any_differs}"""
+    ).format(
+        mask=mask,
+        values=values,
+        present=present,
+        compared=compared,
+        log_keys=_join([_log_column(p) for p in keys]),
+        log_columns=_join([_log_column(p) for p in positions]),
+        log=table.log,
+        live=sql.Identifier(*table.ref),
+        match=_join(
+            [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
+        ),
+        any_differs=_join(differs, " OR "),
+    )
+
+
+def _row_states(table: TrackedTable) -> sql.Composed:
+    """Per row value of a table keyed by the whole row: copies removed and added since."""
+    columns = _join([_log_column(p) for p in _positions(table)])
+    return sql.SQL(
+        """SELECT s.sg_before, s.sg_after, NULL::text AS sg_mask, {plain} FROM (
+            SELECT {columns},
+                count(*) FILTER (WHERE l.sg_existed) OVER w AS sg_before,
+                count(*) FILTER (WHERE NOT l.sg_existed) OVER w AS sg_after,
+                row_number() OVER w AS sg_rank
+            FROM {log} l
+            WINDOW w AS (PARTITION BY ROW({columns})::text)
+        ) s
+        WHERE s.sg_rank = 1 AND s.sg_before <> s.sg_after"""
+    ).format(
+        plain=_join([_log_column(p, "s") for p in _positions(table)]),
+        columns=columns,
+        log=table.log,
+    )
+
+
+def discard_all(table: TrackedTable) -> sql.Composed:
+    """Empty the table's log."""
+    return sql.SQL("TRUNCATE {}").format(table.log)
+
+
+def discard_through(table: TrackedTable) -> sql.Composed:
+    """Delete the log entries a read saw; parameters are its watermark's fields by name."""
+    return sql.SQL(
+        """DELETE FROM {} l WHERE l.sg_seq <= %(position)s
+        AND (pg_catalog.pg_visible_in_snapshot(l.sg_xid, %(snapshot)s::pg_catalog.pg_snapshot)
+            OR l.sg_xid = %(reader)s::text::pg_catalog.xid8)"""
+    ).format(table.log)

@@ -1,0 +1,1 @@
+"""Catalog, database admin, schema installer and SQL dumps, with the checks they share."""

@@ -1,0 +1,90 @@
+"""The catalog port over PostgreSQL's system catalogs."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
+from sg.domain.errors import TableNotFoundError
+from sg.domain.model import ColumnSpec, ResultShape, TableRef
+from sg.ports.sql import SqlRunner
+
+_PRIMARY_KEY = sql.SQL(
+    """SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+    FROM pg_index i
+    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position)
+    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE i.indrelid = {regclass} AND i.indisprimary
+    ORDER BY k.position"""
+).format(regclass=REGCLASS)
+
+_COLUMNS = sql.SQL(
+    """SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
+        coalesce(a.attnum = ANY(i.indkey), false)
+    FROM pg_attribute a
+    LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+    WHERE a.attrelid = {regclass} AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attnum"""
+).format(regclass=REGCLASS)
+
+
+class PostgresCatalog:
+    """Reads table metadata through the SQL port."""
+
+    def __init__(self, runner: SqlRunner) -> None:
+        self._sql = runner
+
+    def table_exists(self, table: TableRef) -> bool:
+        """True when `table` exists (a missing schema is simply False)."""
+        found = self._sql.run(
+            sql.SQL("SELECT {} IS NOT NULL").format(REGCLASS),
+            relation_args(table),
+            ResultShape.ONE_ONE,
+        )
+        return bool(found)
+
+    def primary_keys(self, table: TableRef) -> list[tuple[str, str]]:
+        """`[(column, type)]` of the primary key in key order; `[]` when there is none."""
+        rows = self._sql.run(_PRIMARY_KEY, relation_args(table), ResultShape.MANY_MANY)
+        if not rows:
+            self._require(table)
+        return [(str(name), str(kind)) for name, kind in rows]
+
+    def columns(self, table: TableRef) -> list[ColumnSpec]:
+        """The table's columns in order, with their SQL types and key flags."""
+        rows = self._sql.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
+        if not rows:
+            self._require(table)
+        return [ColumnSpec(int(n), str(name), str(kind), bool(pk)) for n, name, kind, pk in rows]
+
+    def table_size(self, table: TableRef) -> int:
+        """Bytes on disk, indexes and TOAST included."""
+        size = self._sql.run(
+            sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
+            relation_args(table),
+            ResultShape.ONE_ONE,
+        )
+        if size is None:
+            raise TableNotFoundError.named(*table)
+        return int(size)
+
+    def create_schema(self, schema: str) -> None:
+        """Create `schema` unless it exists; the caller commits."""
+        self._sql.run(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)),
+            None,
+            ResultShape.NONE,
+        )
+
+    def lock_table(self, table: TableRef) -> None:
+        """Take an EXCLUSIVE lock (blocks writers, not readers) until the transaction ends."""
+        self._require(table)
+        self._sql.run(
+            sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(sql.Identifier(*table)),
+            None,
+            ResultShape.NONE,
+        )
+
+    def _require(self, table: TableRef) -> None:
+        if not self.table_exists(table):
+            raise TableNotFoundError.named(*table)

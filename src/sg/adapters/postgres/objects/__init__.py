@@ -1,0 +1,1 @@
+"""The fragment-store, object-registry and object-codec ports over PostgreSQL."""

@@ -1,0 +1,132 @@
+"""Statements that create and fill fragment tables from a live source table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import sql
+
+from sg.adapters.postgres.objects.key_match import KeyShape
+from sg.adapters.postgres.objects.tuple_image import ImageColumn, tuple_image
+from sg.domain.column_schema import FLAG_COLUMN, FLAG_TYPE
+from sg.domain.model import ColumnSpec, TableRef
+
+
+def flag_image_column(ordinal: int) -> ImageColumn:
+    """The image description of the trailing flag column."""
+    return ImageColumn(ColumnSpec(ordinal, FLAG_COLUMN, FLAG_TYPE, False), "boolsend", True)
+
+
+def create_fragment_table(
+    target: TableRef, source: TableRef, columns: Sequence[ImageColumn]
+) -> sql.Composable:
+    """An empty fragment table with the source's column types (no constraints) plus the flag."""
+    return sql.SQL("CREATE TABLE {} AS SELECT {}, NULL::boolean AS {} FROM {} WITH NO DATA").format(
+        sql.Identifier(*target),
+        _names(columns, "s"),
+        sql.Identifier(FLAG_COLUMN),
+        sql.SQL("{} AS s").format(sql.Identifier(*source)),
+    )
+
+
+def fill_snapshot(
+    target: TableRef, source: TableRef, columns: Sequence[ImageColumn]
+) -> sql.Composable:
+    """Insert every source row as an upsert, in image order; returns (upserts, deletes)."""
+    rows = sql.SQL("SELECT {}, true FROM {} AS s").format(
+        _names(columns, "s"), sql.Identifier(*source)
+    )
+    return _insert_sorted(target, columns, rows)
+
+
+def fill_fragment(
+    target: TableRef,
+    source: TableRef,
+    keys_table: str,
+    columns: Sequence[ImageColumn],
+    shape: KeyShape,
+) -> sql.Composable:
+    """Insert the source's current state of every uploaded key; returns (upserts, deletes).
+
+    Rows whose key is uploaded become upserts. Each distinct uploaded key becomes a delete
+    marker when the source no longer has it, and always for whole-row keys (whose upserts
+    then restore every copy).
+    """
+    keys = sql.SQL("{} AS k").format(sql.Identifier("pg_temp", keys_table))
+    upserts = sql.SQL(
+        "SELECT {}, true FROM {} AS s WHERE EXISTS (SELECT 1 FROM {} WHERE {})"
+    ).format(_names(columns, "s"), sql.Identifier(*source), keys, shape.matches("s", "k"))
+    key_names = set(shape.names)
+    marker_fields = sql.SQL(", ").join(
+        sql.Identifier("k", c.spec.name) if c.spec.name in key_names else sql.NULL for c in columns
+    )
+    distinct = (
+        sql.SQL("SELECT DISTINCT ON ({}) * FROM {}").format(
+            sql.SQL(", ").join(shape.comparable("k")), keys
+        )
+        if shape.whole_row
+        else sql.SQL("SELECT DISTINCT * FROM {}").format(keys)
+    )
+    markers = sql.SQL("SELECT {}, false FROM ({}) AS k").format(marker_fields, distinct)
+    if not shape.whole_row:
+        markers = sql.SQL("{} WHERE NOT EXISTS (SELECT 1 FROM {} AS s WHERE {})").format(
+            markers, sql.Identifier(*source), shape.matches("s", "k")
+        )
+    return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
+
+
+def fill_staged_fragment(
+    target: TableRef,
+    source: TableRef,
+    staged: str,
+    columns: Sequence[ImageColumn],
+    shape: KeyShape,
+) -> sql.Composable:
+    """Insert the source's current state of every staged key; returns (upserts, deletes).
+
+    `staged` (a temporary table of `change_staging`) holds distinct keys named like the
+    source's key columns and a flag telling whether the key has a row now. A present key
+    becomes its row and an absent one a delete marker; a whole-row key always becomes a
+    marker plus one upsert per copy the source holds now.
+    """
+    keys = sql.SQL("{} AS k").format(sql.Identifier("pg_temp", staged))
+    flag = sql.Identifier("k", FLAG_COLUMN)
+    key_names = set(shape.names)
+    marker_fields = sql.SQL(", ").join(
+        sql.Identifier("k", c.spec.name) if c.spec.name in key_names else sql.NULL for c in columns
+    )
+    markers = sql.SQL("SELECT {}, false FROM {}").format(marker_fields, keys)
+    if shape.whole_row:
+        upserts = sql.SQL(
+            "SELECT {}, true FROM {} AS s WHERE EXISTS (SELECT 1 FROM {} WHERE {})"
+        ).format(_names(columns, "s"), sql.Identifier(*source), keys, shape.matches("s", "k"))
+    else:
+        upserts = sql.SQL("SELECT {}, true FROM {} AS s JOIN {} ON {} WHERE {}").format(
+            _names(columns, "s"), sql.Identifier(*source), keys, shape.matches("s", "k"), flag
+        )
+        markers = sql.SQL("{} WHERE NOT {}").format(markers, flag)
+    return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
+
+
+def _insert_sorted(
+    target: TableRef, columns: Sequence[ImageColumn], rows: sql.Composable
+) -> sql.Composable:
+    # Rows go in by image so that the heap order is the canonical order: a later binary
+    # COPY of the table then streams its rows in the order the content digest uses.
+    every = [*columns, flag_image_column(len(columns) + 1)]
+    return sql.SQL(
+        """WITH written AS (
+            INSERT INTO {target} SELECT * FROM ({rows}) AS f ({names}) ORDER BY {image}
+            RETURNING {flag})
+        SELECT count(*) FILTER (WHERE {flag}), count(*) FILTER (WHERE NOT {flag}) FROM written"""
+    ).format(
+        target=sql.Identifier(*target),
+        rows=rows,
+        names=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in every),
+        image=tuple_image("f", every),
+        flag=sql.Identifier(FLAG_COLUMN),
+    )
+
+
+def _names(columns: Sequence[ImageColumn], alias: str) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(alias, c.spec.name) for c in columns)

@@ -1,0 +1,195 @@
+"""Row images and content digests computed by the server.
+
+A row's *tuple image* is the row in binary COPY layout (field count, then length and bytes
+per field, -1 for NULL) where each field holds the *canonical* bytes of its value, as
+`sg.domain.content_digest` defines them:
+
+- built-in types whose send function writes nothing but the value (integers, numeric,
+  text, bytea, timestamps, intervals, uuid, jsonb, ranges, ...): the send function's
+  bytes, exactly what binary COPY writes;
+- `float4`/`float8`: the send bytes, except that every NaN is written as the standard NaN
+  (`7fc00000` / `7ff8000000000000`), whatever sign or payload the stored NaN carries;
+- arrays and the geometric types of the built-in catalog: the send bytes of the value
+  re-read from its text form, which drops the has-nulls flag of an array without NULLs
+  and normalises NaN coordinates and elements, and keeps lower bounds and dimensions;
+- user-defined types, and the catalog's own composite row types, whose binary forms embed
+  server-specific oids: the UTF-8 text form.
+
+Text forms are taken under `CANONICAL_SETTINGS`, so that they do not depend on the session.
+Binary COPY of a value and its canonical bytes agree except in the cases above; a loader
+that hashes a received COPY stream therefore proves most objects from the stream alone, and
+asks the server for the canonical digest when the bytes it saw were not canonical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from psycopg import sql
+
+from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
+from sg.adapters.postgres.catalog.text_form import as_text
+from sg.domain.content_digest import BLOCK_BYTES
+from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, UndefinedObjectError
+from sg.domain.model import ColumnSpec, ResultShape, TableRef
+from sg.domain.object_record import ContentDigest
+from sg.ports.sql import SqlRunner
+
+_COLUMNS = sql.SQL(
+    """WITH RECURSIVE cols AS (
+        SELECT a.attnum, a.attname, a.atttypid, a.atttypmod FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = {regclass} AND a.attnum > 0 AND NOT a.attisdropped
+    ), base AS (
+        SELECT attnum, atttypid AS typ FROM cols
+        UNION ALL
+        SELECT b.attnum, t.typbasetype FROM base b
+        JOIN pg_catalog.pg_type t ON t.oid = b.typ WHERE t.typtype = 'd'
+    ), resolved AS (
+        SELECT b.attnum, t.oid, t.typsend, t.typtype, t.typname,
+            CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END AS elem
+        FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.typ WHERE t.typtype <> 'd'
+    )
+    SELECT c.attnum, c.attname, sg_meta.qualified_type(c.atttypid, c.atttypmod),
+        coalesce(c.attnum = ANY(i.indkey), false),
+        -- FirstNormalObjectId: built-ins; composite row types embed their columns' oids
+        CASE WHEN r.oid < 16384 AND r.typtype <> 'c' THEN p.proname END,
+        e.typtype IN ('e', 'r', 'm', 'c') OR EXISTS (
+            SELECT 1 FROM pg_catalog.pg_opclass oc
+            JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+            WHERE am.amname = 'btree' AND oc.opcdefault AND (oc.opcintype = e.oid
+                OR EXISTS (SELECT 1 FROM pg_catalog.pg_cast k WHERE k.castsource = e.oid
+                    AND k.casttarget = oc.opcintype AND k.castmethod = 'b'))),
+        r.typname
+    FROM cols c
+    JOIN resolved r ON r.attnum = c.attnum
+    JOIN pg_catalog.pg_proc p ON p.oid = r.typsend
+    JOIN pg_catalog.pg_type e ON e.oid = r.elem
+    LEFT JOIN pg_catalog.pg_index i ON i.indrelid = {regclass} AND i.indisprimary
+    ORDER BY c.attnum"""
+).format(regclass=REGCLASS)
+
+
+class ImageColumn(NamedTuple):
+    """A column with what its image and its key comparison need."""
+
+    spec: ColumnSpec
+    send_function: str | None  # the builtin send function, None for user-defined types
+    has_equality: bool  # False: compare it as text (json, xml, point, ...)
+    base_type: str | None = None  # the built-in type's name in pg_catalog (after domains)
+
+
+def image_columns(runner: SqlRunner, table: TableRef) -> list[ImageColumn]:
+    """The table's columns in order; `TableNotFoundError` when it does not exist."""
+    try:
+        rows = runner.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
+    except UndefinedObjectError as exc:  # only sg_meta.qualified_type can be missing here
+        raise EngineNotInitializedError(
+            f"the engine's database lacks sg's schemas; run initialize() first ({exc})"
+        ) from exc
+    if not rows:
+        raise TableNotFoundError.named(*table)
+    return [
+        ImageColumn(ColumnSpec(int(n), str(name), str(kind), bool(pk)), send, bool(eq), base)
+        for n, name, kind, pk, send, eq, base in rows
+    ]
+
+
+def is_copy_canonical(columns: Sequence[ImageColumn]) -> bool:
+    """True when binary COPY writes every canonical value as its image: a COPY stream can
+    then prove an object's id (unless it carries values in non-canonical form)."""
+    return all(c.send_function is not None for c in columns)
+
+
+def field_image(value: sql.Composable, column: ImageColumn) -> sql.Composable:
+    """The length-prefixed canonical bytes of one field (-1 when NULL)."""
+    sent = canonical_bytes(value, column)
+    return sql.SQL(
+        "coalesce(pg_catalog.int4send(pg_catalog.octet_length({sent})) || {sent},"
+        " '\\xffffffff'::bytea)"
+    ).format(sent=sent)
+
+
+def canonical_bytes(value: sql.Composable, column: ImageColumn) -> sql.Composable:
+    """The canonical bytes of a non-NULL value of `column` (NULL for NULL)."""
+    send = column.send_function
+    if send is None:
+        # The output function, never a cast: a cast to text may be the type owner's code.
+        return sql.SQL("pg_catalog.textsend({})").format(as_text(value))
+    function = sql.Identifier("pg_catalog", send)
+    if send in _FLOAT_NAN:
+        kind, nan = _FLOAT_NAN[send]
+        return sql.SQL(
+            "CASE WHEN ({v})::pg_catalog.{k} OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.{k}"
+            " THEN {nan} ELSE {f}({v}) END"
+        ).format(v=value, k=sql.SQL(kind), nan=sql.Literal(nan), f=function)
+    if send in _REREAD_FROM_TEXT and column.base_type is not None:
+        return sql.SQL("{}((({})::pg_catalog.text)::{})").format(
+            function, value, sql.Identifier("pg_catalog", column.base_type)
+        )
+    return sql.SQL("{}({})").format(function, value)
+
+
+# The standard quiet NaN of each float type, as its send function writes it.
+_FLOAT_NAN = {
+    "float4send": ("float4", bytes.fromhex("7fc00000")),
+    "float8send": ("float8", bytes.fromhex("7ff8000000000000")),
+}
+# Send functions whose bytes can differ for values with the same text form: array_send (the
+# has-nulls flag; elements such as floats) and the geometric types (float coordinates).
+_REREAD_FROM_TEXT = frozenset(
+    {
+        "array_send", "point_send", "lseg_send", "path_send", "box_send", "poly_send",
+        "line_send", "circle_send",
+    }
+)  # fmt: skip
+
+
+def tuple_image(alias: str, columns: Sequence[ImageColumn]) -> sql.Composable:
+    """The image of a row of `alias` with these columns."""
+    fields = [field_image(sql.Identifier(alias, c.spec.name), c) for c in columns]
+    count = sql.SQL("pg_catalog.int2send({}::int2)").format(sql.Literal(len(columns)))
+    return sql.SQL(" || ").join([count, *fields])
+
+
+def content_digest(
+    runner: SqlRunner, table: TableRef, columns: Sequence[ImageColumn]
+) -> ContentDigest:
+    """Row count and content digest of `table`; run it under the canonical settings."""
+    query = _DIGEST.format(
+        image=tuple_image("t", columns),
+        table=sql.Identifier(*table),
+        block=sql.Literal(BLOCK_BYTES),
+    )
+    rows, digest = runner.run(query, None, ResultShape.ONE_MANY)
+    return ContentDigest(int(rows), bytes(digest))
+
+
+# Sort the images, give each its byte offset in the concatenated body, cut the body into
+# fixed blocks (an image spanning a boundary is split), hash each block, hash the hashes.
+_DIGEST = sql.SQL(
+    """WITH placed AS (
+        SELECT b, sum(pg_catalog.octet_length(b)) OVER (ORDER BY b ROWS UNBOUNDED PRECEDING)
+            - pg_catalog.octet_length(b) AS off
+        FROM (SELECT {image} AS b FROM {table} AS t) AS images
+    ), pieces AS (
+        SELECT off / {block} AS blk, off, 0::bigint AS part, b AS piece FROM placed
+        WHERE off / {block} = (off + pg_catalog.octet_length(b) - 1) / {block}
+        UNION ALL
+        SELECT k, off, k, pg_catalog.substr(b,
+            (greatest(k * {block}, off) - off + 1)::int,
+            (least((k + 1) * {block}, off + pg_catalog.octet_length(b))
+                - greatest(k * {block}, off))::int)
+        FROM placed
+        CROSS JOIN LATERAL pg_catalog.generate_series(
+            off / {block}, (off + pg_catalog.octet_length(b) - 1) / {block}) AS k
+        WHERE off / {block} <> (off + pg_catalog.octet_length(b) - 1) / {block}
+    ), blocks AS (
+        SELECT blk, pg_catalog.sha256(pg_catalog.string_agg(piece, ''::bytea ORDER BY off, part))
+            AS d
+        FROM pieces GROUP BY blk
+    )
+    SELECT (SELECT count(*) FROM placed),
+        pg_catalog.sha256(coalesce(pg_catalog.string_agg(d, ''::bytea ORDER BY blk), ''::bytea))
+    FROM blocks"""
+)

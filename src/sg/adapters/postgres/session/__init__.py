@@ -1,0 +1,1 @@
+"""The SQL port over psycopg: connections, the runner, pinned session settings, errors."""

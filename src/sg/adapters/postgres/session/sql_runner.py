@@ -1,0 +1,305 @@
+"""The psycopg implementation of the SQL port: one lazy connection, explicit transactions."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.pq import TransactionStatus
+
+from sg.adapters.postgres.session.connection import Connection, connect_engine
+from sg.adapters.postgres.session.errors import translate_error
+from sg.adapters.postgres.session.session_mode import SessionMode
+from sg.domain.engine_params import EngineParams
+from sg.domain.errors import EngineConnectionError, SgError
+from sg.domain.model import ResultShape
+from sg.ports.sql import Arguments, Statement
+
+log = logging.getLogger(__name__)
+_cursor_names = itertools.count(1)
+T = TypeVar("T")
+
+
+def as_query(statement: Statement) -> sql.SQL | sql.Composed:
+    """A psycopg query from a `str` (trusted SQL text, as in the reference API) or Composable."""
+    if isinstance(statement, str):
+        return sql.SQL(statement)
+    if isinstance(statement, sql.SQL | sql.Composed):
+        return statement
+    if isinstance(statement, sql.Composable):
+        return sql.Composed([statement])
+    raise TypeError(f"a statement must be str or psycopg.sql.Composable, not {type(statement)}")
+
+
+def with_arguments(
+    query: sql.SQL | sql.Composed, arguments: object, context: Connection
+) -> sql.SQL | sql.Composed:
+    """`query` ready for execution with `arguments`: `%` inside identifiers and literals doubled.
+
+    psycopg scans the rendered text for placeholders, so an identifier such as `50% off`
+    would otherwise be read as one.
+    """
+    if arguments is None or not isinstance(query, sql.Composed):
+        return query
+    return sql.Composed([_escape_percent(part, context) for part in query])
+
+
+def _escape_percent(part: sql.Composable, context: Connection) -> sql.Composable:
+    if isinstance(part, sql.Composed):
+        return sql.Composed([_escape_percent(p, context) for p in part])
+    if isinstance(part, sql.Identifier | sql.Literal):
+        text = part.as_string(context)
+        return sql.SQL(text.replace("%", "%%")) if "%" in text else part
+    return part
+
+
+def shape_result(cursor: psycopg.Cursor[tuple[Any, ...]], shape: ResultShape) -> Any:
+    """Shape a cursor's result set as `ResultShape` says (None when there is no result set)."""
+    if cursor.description is None or shape == ResultShape.NONE:
+        return None
+    if shape == ResultShape.ONE_ONE:
+        row = cursor.fetchone()
+        return None if row is None else row[0]
+    if shape == ResultShape.ONE_MANY:
+        return cursor.fetchone()
+    rows = cursor.fetchall()
+    if shape == ResultShape.MANY_ONE:
+        return [row[0] for row in rows]
+    return rows
+
+
+class PsycopgSqlRunner:
+    """Runs SQL on one engine's connection, opened on first use and reopened if it broke.
+
+    sg's own statements run under pinned session settings (search_path, encoding, date and
+    float formats: see `session_mode`); statements inside `user_session()` run under the
+    user's own settings, which are put back before any of them runs.
+    """
+
+    def __init__(self, params: EngineParams, name: str) -> None:
+        self._params = params
+        self._name = name
+        self._conn: Connection | None = None
+        self._savepoints: list[str] = []
+        self._user_depth = 0
+        self._mode = SessionMode()
+
+    def __repr__(self) -> str:
+        return f"PsycopgSqlRunner({self._name!r}, {self._params.describe()!r})"
+
+    def native_connection(self) -> Connection:
+        """The open psycopg connection (opened now if needed), in the mode the caller is in."""
+        return self._retrying(lambda conn: conn)
+
+    @contextmanager
+    def user_session(self) -> Iterator[None]:
+        """Run the block's statements under the user's own session settings."""
+        self._user_depth += 1
+        try:
+            yield
+        finally:
+            self._user_depth -= 1
+
+    def run(self, statement: Statement, arguments: Arguments | None, shape: ResultShape) -> Any:
+        """Run one statement and shape its result; on error roll back and raise an `SgError`."""
+
+        def execute(conn: Connection) -> Any:
+            with conn.cursor() as cursor:
+                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
+                return shape_result(cursor, shape)
+
+        return self._retrying(execute)
+
+    def _retrying(self, work: Callable[[Connection], T]) -> T:
+        """`work` on the connection, in the caller's mode. A connection the server dropped
+        while no transaction was open lost nothing (sg never commits implicitly), so the
+        work runs once more on a new connection; any other failure is typed and undone."""
+        for attempt in (1, 2):
+            conn = self._connection()
+            idle = self._idle(conn)
+            try:
+                self._mode.enter(conn, user=self._user_depth > 0)
+                return work(conn)
+            except psycopg.OperationalError as exc:
+                if attempt == 1 and idle and conn.broken:
+                    log.info("engine %s: connection lost while idle; reconnecting", self._name)
+                    self._forget_connection()
+                    continue
+                raise self._fail(exc) from exc
+            except psycopg.Error as exc:
+                raise self._fail(exc) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_batch(
+        self, statement: Statement, arguments: Sequence[Arguments], schema: str | None
+    ) -> None:
+        """Run a statement once per argument set, pipelined; `schema` is the batch's search_path."""
+        conn = self.native_connection()
+        query = with_arguments(as_query(statement), arguments, conn)
+        previous_path: str | None = None
+        try:
+            with conn.cursor() as cursor:
+                if schema is not None:
+                    previous_path = self._set_search_path(cursor, sql.Identifier(schema))
+                cursor.executemany(query, arguments)
+                if previous_path is not None:
+                    self._restore_search_path(cursor, previous_path)
+        except psycopg.Error as exc:
+            error = self._fail(exc)
+            if previous_path is not None and self._conn is not None and not self._conn.closed:
+                # Rolling back already undid the SET; restoring is a cheap certainty.
+                with self._conn.cursor() as cursor:
+                    self._restore_search_path(cursor, previous_path)
+            raise error from exc
+
+    def stream(
+        self, statement: Statement, arguments: Arguments | None, batch_rows: int
+    ) -> Iterator[tuple[Any, ...]]:
+        """Yield a query's rows through a server-side cursor, `batch_rows` at a time."""
+        conn = self.native_connection()
+        try:
+            with conn.cursor(name=f"sg_stream_{next(_cursor_names)}") as cursor:
+                cursor.itersize = batch_rows
+                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
+                yield from cursor
+        except psycopg.Error as exc:
+            raise self._fail(exc) from exc
+
+    def column_names(self, statement: Statement, arguments: Arguments | None) -> list[str]:
+        """The names of the columns a query returns, without fetching its rows."""
+        probe = sql.SQL("SELECT * FROM ({}) AS sg_probe LIMIT 0").format(as_query(statement))
+        conn = self.native_connection()
+        query = with_arguments(probe, arguments, conn)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(query, arguments)
+                return [column.name for column in cursor.description or ()]
+        except psycopg.Error as exc:
+            raise self._fail(exc) from exc
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint: released on success, rolled back (and the error re-raised) on failure."""
+        conn = self.native_connection()
+        name = f"sg_savepoint_{next(_cursor_names)}"
+        self.run(sql.SQL("SAVEPOINT {}").format(sql.Identifier(name)), None, ResultShape.NONE)
+        self._savepoints.append(name)
+        try:
+            yield
+        except BaseException:
+            if name in self._savepoints and not conn.closed:
+                self._unwind_to(name)
+                self.run(
+                    sql.SQL("ROLLBACK TO SAVEPOINT {}").format(sql.Identifier(name)),
+                    None,
+                    ResultShape.NONE,
+                )
+                self.run(
+                    sql.SQL("RELEASE SAVEPOINT {}").format(sql.Identifier(name)),
+                    None,
+                    ResultShape.NONE,
+                )
+            raise
+        else:
+            if name in self._savepoints:
+                self._unwind_to(name)
+                self.run(
+                    sql.SQL("RELEASE SAVEPOINT {}").format(sql.Identifier(name)),
+                    None,
+                    ResultShape.NONE,
+                )
+
+    def commit(self) -> None:
+        """Commit the current transaction (no-op when the connection is not open)."""
+        self._end_transaction(commit=True)
+
+    def rollback(self) -> None:
+        """Roll back the current transaction (no-op when the connection is not open)."""
+        self._end_transaction(commit=False)
+
+    def close(self) -> None:
+        """Commit and close the connection; the next call opens a new one."""
+        if self._conn is None:
+            return
+        try:
+            self.commit()
+        finally:
+            self._forget_connection()
+
+    def _end_transaction(self, commit: bool) -> None:
+        if self._conn is None or self._conn.closed:
+            return
+        self._savepoints.clear()
+        if not commit:
+            self._mode.rolled_back()
+        try:
+            self._conn.commit() if commit else self._conn.rollback()
+        except psycopg.Error as exc:
+            if not commit and self._conn.broken:
+                # Nothing left to roll back: the server ended the session and its transaction.
+                self._forget_connection()
+                return
+            raise self._fail(exc) from exc
+
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect_engine(self._params, self._name)
+            self._savepoints.clear()
+            self._mode = SessionMode()
+        return self._conn
+
+    def _idle(self, conn: Connection) -> bool:
+        return conn.info.transaction_status == TransactionStatus.IDLE and not self._savepoints
+
+    def _forget_connection(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn = None
+        self._savepoints.clear()
+
+    def _unwind_to(self, name: str) -> None:
+        del self._savepoints[self._savepoints.index(name) :]
+
+    def _fail(self, exc: psycopg.Error) -> SgError:
+        """Undo the failed work (innermost savepoint, else the transaction) and type the error."""
+        error = translate_error(exc, (self._params.password, self._params.admin_password))
+        conn = self._conn
+        self._mode.rolled_back()
+        if conn is None or conn.closed or conn.broken:
+            self._forget_connection()
+            return EngineConnectionError(
+                f"the connection to engine {self._name} was lost ({error}); its open "
+                "transaction was rolled back, and the next call reconnects"
+            )
+        try:
+            if self._savepoints:
+                with conn.cursor() as cursor:
+                    cursor.execute(
+                        sql.SQL("ROLLBACK TO SAVEPOINT {}").format(
+                            sql.Identifier(self._savepoints[-1])
+                        )
+                    )
+            else:
+                conn.rollback()
+        except psycopg.Error:
+            log.warning("engine %s: recovery after an error failed; reconnecting", self._name)
+            self._forget_connection()
+        return error
+
+    @staticmethod
+    def _set_search_path(cursor: psycopg.Cursor[tuple[Any, ...]], schema: sql.Identifier) -> str:
+        row = cursor.execute("SELECT current_setting('search_path')").fetchone()
+        previous = str(row[0]) if row else "public"
+        cursor.execute(
+            "SELECT set_config('search_path', %s, false)", [schema.as_string(cursor.connection)]
+        )
+        return previous
+
+    @staticmethod
+    def _restore_search_path(cursor: psycopg.Cursor[tuple[Any, ...]], previous: str) -> None:
+        cursor.execute("SELECT set_config('search_path', %s, false)", [previous])

@@ -1,0 +1,1 @@
+"""The object-transport port as a client-side binary COPY pipe."""

@@ -1,0 +1,1 @@
+"""The version-store and table-shapes ports over PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Domain services: change tracking, commits, objects, transfer and versions over the ports."""

@@ -1,0 +1,1 @@
+"""In-memory fakes of sg's ports, shared by the unit and contract tests."""
