@@ -115,6 +115,8 @@ def test_fragment_bookkeeping(harness: Harness) -> None:
     harness.store.create_fragment(U, T, [(1,), (8,)])
     assert harness.store.flag_counts(U) == (1, 1)
     assert harness.store.table_size(U) > 0
+    with pytest.raises(TableNotFoundError):
+        harness.store.table_size(TableRef("public", "nowhere"))
     harness.store.block_writers(U)
     harness.store.rename(U, "renamed")
     assert harness.store.missing([U, TableRef("public", "renamed")]) == [U]

@@ -63,10 +63,3 @@ def with_flag(columns: Sequence[ColumnSpec]) -> list[ColumnSpec]:
     """A source table's columns followed by the fragment flag column."""
     data = list(columns)
     return [*data, ColumnSpec(len(data) + 1, FLAG_COLUMN, FLAG_TYPE, False)]
-
-
-def data_columns(columns: Sequence[ColumnSpec]) -> list[ColumnSpec]:
-    """A fragment's columns without the trailing flag column."""
-    if columns and columns[-1].name == FLAG_COLUMN:
-        return list(columns[:-1])
-    return list(columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sg.domain.model import ColumnSpec, TableRef
+from sg.domain.model import TableRef
 
 
 class Catalog(Protocol):
@@ -16,10 +16,6 @@ class Catalog(Protocol):
 
     def primary_keys(self, table: TableRef) -> list[tuple[str, str]]:
         """`[(column, type)]` of the primary key in key order; `[]` when there is none."""
-        ...
-
-    def columns(self, table: TableRef) -> list[ColumnSpec]:
-        """The table's columns in order, with their SQL types and key flags."""
         ...
 
     def table_size(self, table: TableRef) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
+from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args, relation_size
 from sg.domain.errors import TableNotFoundError
-from sg.domain.model import ColumnSpec, ResultShape, TableRef
+from sg.domain.model import ResultShape, TableRef
 from sg.ports.sql import SqlRunner
 
 _PRIMARY_KEY = sql.SQL(
@@ -16,15 +16,6 @@ _PRIMARY_KEY = sql.SQL(
     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
     WHERE i.indrelid = {regclass} AND i.indisprimary
     ORDER BY k.position"""
-).format(regclass=REGCLASS)
-
-_COLUMNS = sql.SQL(
-    """SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
-        coalesce(a.attnum = ANY(i.indkey), false)
-    FROM pg_attribute a
-    LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
-    WHERE a.attrelid = {regclass} AND a.attnum > 0 AND NOT a.attisdropped
-    ORDER BY a.attnum"""
 ).format(regclass=REGCLASS)
 
 
@@ -50,23 +41,9 @@ class PostgresCatalog:
             self._require(table)
         return [(str(name), str(kind)) for name, kind in rows]
 
-    def columns(self, table: TableRef) -> list[ColumnSpec]:
-        """The table's columns in order, with their SQL types and key flags."""
-        rows = self._sql.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
-        if not rows:
-            self._require(table)
-        return [ColumnSpec(int(n), str(name), str(kind), bool(pk)) for n, name, kind, pk in rows]
-
     def table_size(self, table: TableRef) -> int:
         """Bytes on disk, indexes and TOAST included."""
-        size = self._sql.run(
-            sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
-            relation_args(table),
-            ResultShape.ONE_ONE,
-        )
-        if size is None:
-            raise TableNotFoundError.named(*table)
-        return int(size)
+        return relation_size(self._sql, table)
 
     def create_schema(self, schema: str) -> None:
         """Create `schema` unless it exists; the caller commits."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from sg.domain.model import TableRef
+from sg.domain.errors import TableNotFoundError
+from sg.domain.model import ResultShape, TableRef
+from sg.ports.sql import SqlRunner
 
 # The table's regclass (NULL when missing), with the names bound as `%(schema)s` and
 # `%(table)s` parameters so they never reach the SQL text.
@@ -14,3 +16,15 @@ REGCLASS = sql.SQL("to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(
 def relation_args(table: TableRef) -> dict[str, str]:
     """The parameters `REGCLASS` takes for `table`."""
     return {"schema": table.schema, "table": table.table}
+
+
+def relation_size(runner: SqlRunner, table: TableRef) -> int:
+    """Bytes `table` takes on disk, indexes and TOAST included; `TableNotFoundError` if missing."""
+    size = runner.run(
+        sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
+        relation_args(table),
+        ResultShape.ONE_ONE,
+    )
+    if size is None:
+        raise TableNotFoundError.named(*table)
+    return int(size)

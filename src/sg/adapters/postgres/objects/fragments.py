@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
+from sg.adapters.postgres.catalog.relation import relation_size
 from sg.adapters.postgres.catalog.trust import (
     require_plain_source,
     require_trusted_target,
@@ -148,12 +148,7 @@ class PostgresFragmentStore:
 
     def table_size(self, table: TableRef) -> int:
         """Bytes on disk, indexes and TOAST included."""
-        size = self._sql.run(
-            sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
-            relation_args(table),
-            ResultShape.ONE_ONE,
-        )
-        return int(size or 0)
+        return relation_size(self._sql, table)
 
     def block_writers(self, table: TableRef) -> None:
         """Keep others from writing `table` until the transaction ends (reads go on)."""
