@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import (
     EngineNotInitializedError,
@@ -16,7 +17,6 @@ from sg.domain.errors import (
     TableNotTrackedError,
 )
 from sg.domain.model import ResultShape, StagedKeys, TableRef
-from sg.ports.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.ports.sql import Arguments, Statement
 
 

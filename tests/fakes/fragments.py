@@ -18,10 +18,9 @@ from sg.domain.errors import (
     InvalidIdentifierError,
     TableNotFoundError,
 )
-from sg.domain.model import ColumnSpec, StagedKeys, TableRef
+from sg.domain.model import ColumnSpec, RowFilter, StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ContentDigest, FragmentInfo, ObjectRecord
-from sg.ports.sql import ComposedSql
 
 Row = tuple[Any, ...]
 
@@ -92,15 +91,11 @@ class FakeTransaction:
 
 @dataclass(frozen=True)
 class FakeQuals:
-    """Quals the fake store understands: `column op %s`, shown as SQL text."""
+    """The row-filter condition the fake store understands: `column op %s`."""
 
     column: str
     op: str
     test: Callable[[Any, Any], bool]
-
-    def as_string(self, context: Any = None, /) -> str:
-        """The SQL it stands for."""
-        return f'"{self.column}" {self.op} %s'
 
 
 class FakeFragmentStore:
@@ -186,8 +181,7 @@ class FakeFragmentStore:
         fragments: Sequence[TableRef],
         target: TableRef,
         key: Sequence[str] | None,
-        extra_quals: ComposedSql | None,
-        extra_qual_args: Sequence[Any] | None,
+        row_filter: RowFilter | None,
     ) -> None:
         """Per fragment: delete the keys it mentions, insert its upserts that pass quals."""
         dest = self.db.table(target)
@@ -203,7 +197,7 @@ class FakeFragmentStore:
             mentioned = [key_of(row[:-1]) for row in fragment.rows]
             rows = [row for row in rows if key_of(row) not in mentioned]
             upserts = [row[:-1] for row in fragment.rows if row[-1]]
-            rows += [row for row in upserts if _passes(extra_quals, extra_qual_args, names, row)]
+            rows += [row for row in upserts if _passes(row_filter, names, row)]
         dest.rows = rows
 
     def _source(self, source: TableRef) -> FakeTable:
@@ -234,11 +228,10 @@ def _marker(columns: Sequence[ColumnSpec], key: Row) -> Row:
     return (*values, False)
 
 
-def _passes(
-    quals: ComposedSql | None, args: Sequence[Any] | None, names: list[str], row: Row
-) -> bool:
-    if quals is None:
+def _passes(row_filter: RowFilter | None, names: list[str], row: Row) -> bool:
+    if row_filter is None:
         return True
-    if not isinstance(quals, FakeQuals) or not args:
+    quals, args = row_filter
+    if not isinstance(quals, FakeQuals) or len(args) != 1:
         raise NotImplementedError("the fake store understands FakeQuals with one argument only")
     return quals.test(row[names.index(quals.column)], args[0])

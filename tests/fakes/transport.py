@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from sg.domain.content_digest import BlockDigest
 from sg.domain.errors import EngineConnectionError
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.object_id import ObjectId
+from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import LoadedBody, ObjectRecord
-from sg.domain.services.objects import object_table
 from sg.ports.transport import RowsMoved
 from tests.fakes.codec import FakeObjectRegistry
 from tests.fakes.fragments import FakeDatabase, Row, image

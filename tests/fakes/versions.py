@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sg.domain.errors import ObjectNotFoundError, TableNotFoundError
-from sg.domain.model import Change, ChangeKind, ColumnSpec, TableRef
+from sg.domain.model import Change, ChangeKind, ColumnSpec, RowFilter, TableRef
+from sg.domain.netting import ChangeCounts
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
-from sg.domain.services.change_tracking import ChangeCounts
-from sg.domain.services.versions import CompactionPolicy, VersionService
-from sg.domain.versions import ColumnDef, TableShape, Tag, Version, VersionId
-from sg.ports.sql import ComposedSql
+from sg.domain.services.versions import VersionService
+from sg.domain.versions import ColumnDef, CompactionPolicy, TableShape, Tag, Version, VersionId
 
 Row = dict[str, Any]
 Entry = tuple[bool, Row]  # (upsert?, row); a delete marker carries the key columns only
@@ -254,8 +253,7 @@ class FakeServices:
         self,
         fragments: Sequence[TableRef],
         target: TableRef,
-        extra_quals: ComposedSql | None = None,
-        extra_qual_args: Sequence[Any] | None = None,
+        row_filter: RowFilter | None = None,
     ) -> None:
         chain = [ObjectId(f.table) for f in fragments]
         self.world.tables[target].rows.extend(self.world.materialize(chain))

@@ -12,10 +12,11 @@ from psycopg import sql
 from sg import PsycopgEngine
 from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
 from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.domain.capture import KeyState
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import TableNotFoundError, TableNotTrackedError
 from sg.domain.model import ResultShape, StagedKeys, TableRef
-from sg.ports.capture import ChangeCapture, KeyState
+from sg.ports.capture import ChangeCapture
 from tests.fakes.capture import FakeChangeCapture
 from tests.integration.conftest import EngineFactory
 

@@ -86,14 +86,14 @@ def test_apply_equals_applying_one_fragment_at_a_time(harness: Harness) -> None:
                    [(5, None, False), (1, "A", True), (6, "f", True)])  # fmt: skip
     frags = [TableRef("public", f) for f in ["f0", "f1", "f2"]]
     harness.create(U, KEYED, [(3, "old"), (7, "kept")])
-    harness.store.apply(frags, U, None, None, None)
+    harness.store.apply(frags, U, None, None)
     assert harness.rows(U) == [(1, "A"), (2, "B"), (3, "c"), (6, "f"), (7, "kept")]
     target = TableRef("public", "filtered")
     harness.create(target, KEYED, [(1, "gone"), (9, "kept")])
-    harness.store.apply(frags, target, None, harness.greater_than("id"), (2,))
+    harness.store.apply(frags, target, None, harness.greater_than("id", 2))
     unkeyed = TableRef("public", "unkeyed")
     harness.create(unkeyed, [("id", "integer", False), ("v", "text", False)], [(1, "gone")])
-    harness.store.apply(frags, unkeyed, ["id"], None, None)
+    harness.store.apply(frags, unkeyed, ["id"], None)
     assert harness.rows(unkeyed) == harness.rows(U)[:-1]
     assert harness.rows(target) == [(3, "c"), (6, "f"), (9, "kept")]
 
@@ -106,7 +106,7 @@ def test_apply_unkeyed_keeps_multiplicity(harness: Harness) -> None:
                    [(1, None, False), (1, None, True), (1, None, True), (1, None, True),
                     (2, "x", False), (3, None, True)])  # fmt: skip
     harness.create(U, UNKEYED, [(2, "x"), (2, "x"), (4, "w")])
-    harness.store.apply([TableRef("public", "f0"), TableRef("public", "f1")], U, None, None, None)
+    harness.store.apply([TableRef("public", "f0"), TableRef("public", "f1")], U, None, None)
     assert harness.rows(U) == [(1, None)] * 3 + [(3, None), (4, "w")]
 
 

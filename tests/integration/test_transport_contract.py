@@ -19,9 +19,9 @@ from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import EngineConnectionError, SgError
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.object_id import ObjectId
+from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import ContentDigest, ObjectRecord
-from sg.domain.services.objects import ObjectService, object_table
+from sg.domain.services.objects import ObjectService
 from sg.ports.transport import ObjectTransport, TransferRoute
 from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
 from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction, Row

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from sg import PostgresEngine, ResultShape, VersionedSchema
-from sg.domain.services.versions import CompactionPolicy
+from sg.domain.versions import CompactionPolicy
 from tests.integration.conftest import EngineFactory
 from tests.support.servers import TestServer
 

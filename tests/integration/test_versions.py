@@ -16,8 +16,7 @@ from sg import (
 )
 from sg.adapters.postgres.versions.table_shapes import PostgresTableShapes
 from sg.domain.model import TableRef
-from sg.domain.services.versions import History
-from sg.domain.versions import TableCounts, TableShape, Version, derive_version_id
+from sg.domain.versions import History, TableCounts, TableShape, Version, derive_version_id
 from tests.integration.conftest import EngineFactory
 from tests.support.servers import TestServer
 

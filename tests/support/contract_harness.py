@@ -16,11 +16,10 @@ from sg.adapters.postgres.objects.registry import PostgresObjectRegistry
 from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
 from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.engine_params import EngineParams
-from sg.domain.model import ColumnSpec, ResultShape, StagedKeys, TableRef
+from sg.domain.model import ColumnSpec, ResultShape, RowFilter, StagedKeys, TableRef
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
 from sg.ports.registry import ObjectRegistry
-from sg.ports.sql import ComposedSql
 from sg.ports.transaction import Transaction
 from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
 from tests.fakes.fragments import (
@@ -46,7 +45,7 @@ class Harness(Protocol):
 
     def rows(self, table: TableRef) -> list[Row]: ...
 
-    def greater_than(self, column: str) -> ComposedSql: ...
+    def greater_than(self, column: str, value: object) -> RowFilter: ...
 
     def stage(self, source: TableRef, names: list[str], keys: list[tuple[Row, bool]]) -> StagedKeys:
         """Keys (with whether each has a row now) held in the engine, as a capture stages them."""
@@ -68,8 +67,8 @@ class FakeHarness:
     def rows(self, table: TableRef) -> list[Row]:
         return sorted(self.db.tables[table].rows, key=repr)
 
-    def greater_than(self, column: str) -> ComposedSql:
-        return FakeQuals(column, ">", operator.gt)
+    def greater_than(self, column: str, value: object) -> RowFilter:
+        return RowFilter(FakeQuals(column, ">", operator.gt), (value,))
 
     def stage(self, source: TableRef, names: list[str], keys: list[tuple[Row, bool]]) -> StagedKeys:
         return self.db.stage([key for key, _ in keys])
@@ -112,8 +111,8 @@ class PostgresHarness:
         )
         return sorted((tuple(r) for r in found), key=repr)
 
-    def greater_than(self, column: str) -> ComposedSql:
-        return sql.SQL("{} > %s").format(sql.Identifier(column))
+    def greater_than(self, column: str, value: object) -> RowFilter:
+        return RowFilter(sql.SQL("{} > %s").format(sql.Identifier(column)), (value,))
 
     def stage(self, source: TableRef, names: list[str], keys: list[tuple[Row, bool]]) -> StagedKeys:
         # The layout `change_staging` writes: the key columns as the source has them, the flag.

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sg.domain.capture import KeyState
 from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, TableNotTrackedError
 from sg.domain.model import Change, ChangeKind, TableRef
-from sg.domain.services.change_tracking import (
-    ChangeCounts,
-    ChangeTracking,
-    count_changes,
-    net_changes,
-)
-from sg.ports.capture import KeyState
+from sg.domain.netting import ChangeCounts, count_changes, net_changes
+from sg.domain.services.change_tracking import ChangeTracking
 from tests.fakes.capture import FakeChangeCapture
 
 T = TableRef("s", "t")

@@ -20,9 +20,9 @@ from sg.domain.errors import (
     SgError,
     TableNotFoundError,
 )
-from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
-from sg.domain.services.objects import ObjectService, object_table
+from sg.domain.model import ColumnSpec, RowFilter, TableRef
+from sg.domain.object_id import OBJECT_SCHEMA, ObjectId, object_table
+from sg.domain.services.objects import ObjectService
 from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
 from tests.fakes.fragments import (
     FakeDatabase,
@@ -149,7 +149,7 @@ def test_apply_filters_inserted_rows_only(world: World) -> None:
     target = TableRef("public", "t2")
     world.table(target, [(9, "z")])
     quals = FakeQuals("id", ">", operator.gt)
-    world.service.apply([object_table(base)], target, quals, (1,))
+    world.service.apply([object_table(base)], target, RowFilter(quals, (1,)))
     assert world.rows(target) == [(2, "b"), (3, "c"), (9, "z")]
 
 

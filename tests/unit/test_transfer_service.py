@@ -13,9 +13,9 @@ from sg.domain.errors import (
     ObjectNotFoundError,
 )
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.object_id import ObjectId
+from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import ContentDigest
-from sg.domain.services.objects import ObjectService, object_table
+from sg.domain.services.objects import ObjectService
 from sg.domain.services.transfer import ObjectTransfer
 from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
 from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction, Row

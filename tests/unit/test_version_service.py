@@ -13,8 +13,7 @@ from sg.domain.errors import (
     VersionNotFoundError,
 )
 from sg.domain.model import ChangeKind, TableRef
-from sg.domain.services.versions import CompactionPolicy
-from sg.domain.versions import TableCounts
+from sg.domain.versions import CompactionPolicy, TableCounts
 from tests.fakes.versions import World, version_service
 
 S = "shop"

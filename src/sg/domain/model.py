@@ -62,3 +62,14 @@ class StagedKeys(NamedTuple):
 
     handle: str
     size: int
+
+
+class RowFilter(NamedTuple):
+    """A condition rows must meet, with its arguments; built at the facade edge.
+
+    Opaque to the domain: only the adapter that applies it knows what `condition` is (for
+    PostgreSQL, a composed SQL condition with `%s` placeholders for `arguments`).
+    """
+
+    condition: object
+    arguments: tuple[Any, ...] = ()

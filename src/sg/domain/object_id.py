@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from sg.domain.column_schema import canonical_schema_bytes
 from sg.domain.errors import InvalidObjectIdError
-from sg.domain.model import ColumnSpec
+from sg.domain.model import ColumnSpec, TableRef
 
 OBJECT_SCHEMA = "sg_meta"
 _PATTERN = re.compile(r"o[0-9a-f]{62}")
@@ -41,3 +41,13 @@ class ObjectId(str):
     def parse(cls, value: str) -> ObjectId | None:
         """The id `value` spells, or None when it is not one."""
         return cls(value) if _PATTERN.fullmatch(value) else None
+
+
+def object_table(object_id: ObjectId) -> TableRef:
+    """Where the object `object_id` is stored."""
+    return TableRef(OBJECT_SCHEMA, object_id)
+
+
+def object_id_of(table: TableRef) -> ObjectId | None:
+    """The object id `table` is named by, if it is an object's table."""
+    return ObjectId.parse(table.table) if table.schema == OBJECT_SCHEMA else None

@@ -29,3 +29,11 @@ class Catalog(Protocol):
     def lock_table(self, table: TableRef) -> None:
         """Take an EXCLUSIVE lock (blocks writers, not readers) until the transaction ends."""
         ...
+
+
+class TableLock(Protocol):
+    """Keeps writers off a table until the transaction ends."""
+
+    def lock_table(self, table: TableRef) -> None:
+        """Block writers (not readers) of `table` until the transaction ends."""
+        ...

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sg.domain.model import ColumnSpec, StagedKeys, TableRef
+from sg.domain.model import ColumnSpec, RowFilter, StagedKeys, TableRef
 from sg.domain.object_record import ContentDigest, FragmentInfo
-from sg.ports.sql import ComposedSql
 
 KeyTuple = tuple[Any, ...]
 
@@ -90,11 +89,10 @@ class FragmentStore(Protocol):
         fragments: Sequence[TableRef],
         target: TableRef,
         key: Sequence[str] | None,
-        extra_quals: ComposedSql | None,
-        extra_qual_args: Sequence[Any] | None,
+        row_filter: RowFilter | None,
     ) -> None:
         """Apply fragments in order: per fragment, delete every key it mentions from `target`,
-        then insert its upsert rows that pass `extra_quals`; fails whole or not at all.
+        then insert its upsert rows that pass `row_filter`; fails whole or not at all.
 
         `key` names the fragments' key columns (`[]`: the whole row); None means the
         target's primary key, or the whole row when it has none.

@@ -8,7 +8,8 @@ from typing import Literal, overload
 
 from sg.app.facades.sql_engine import PsycopgEngine
 from sg.domain.model import Change, TableRef
-from sg.domain.services.change_tracking import ChangeCounts, ChangeTracking
+from sg.domain.netting import ChangeCounts
+from sg.domain.services.change_tracking import ChangeTracking
 
 
 class AuditTriggerChangeEngine(PsycopgEngine):

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from sg.app.facades.change_engine import AuditTriggerChangeEngine
 from sg.app.facades.transfers import TransferEnd, move_objects
-from sg.domain.model import TableRef
+from sg.domain.model import RowFilter, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
 from sg.domain.services.objects import ObjectService
@@ -97,8 +97,7 @@ class PostgresEngine(AuditTriggerChangeEngine):
         self.objects.apply(
             [TableRef(*o) for o in objects],
             TableRef(target_schema, target_table),
-            extra_quals,
-            extra_qual_args,
+            None if extra_quals is None else RowFilter(extra_quals, tuple(extra_qual_args or ())),
         )
 
     def dump_object(self, schema: str, table: str, stream: IO[bytes]) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from sg.app.facades.object_engine import PostgresEngine
-from sg.domain.services.versions import GcResult, History
-from sg.domain.versions import TableDiff, Tag, Version, VersionId, VersionStorage
+from sg.domain.versions import GcResult, History, TableDiff, Tag, Version, VersionId, VersionStorage
 from sg.ports.progress import TransferProgress
 
 

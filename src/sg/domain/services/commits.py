@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from sg.domain.model import StagedKeys, TableRef
+from sg.domain.model import TableRef
+from sg.domain.netting import ChangeCounts
 from sg.domain.object_id import ObjectId
-from sg.domain.services.change_tracking import ChangeCounts, ChangeTracking
+from sg.domain.services.change_tracking import ChangeTracking
+from sg.ports.catalog import TableLock
+from sg.ports.services import ObjectStorer
 from sg.ports.transaction import Transaction
-
-
-class ObjectStorer(Protocol):
-    """Stores the live state of some keys of a table as a registered object."""
-
-    def store_staged(self, source: TableRef, keys: StagedKeys) -> ObjectId:
-        """The id of the object holding the source's current state of the staged keys."""
-        ...
-
-
-class TableLock(Protocol):
-    """Keeps writers off a table until the transaction ends."""
-
-    def lock_table(self, table: TableRef) -> None:
-        """Block writers (not readers) of `table` until the transaction ends."""
-        ...
 
 
 class ChangeCommitter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO
 
 from sg.domain.byte_streams import check_reader
 from sg.domain.column_schema import FLAG_COLUMN, FLAG_TYPE
@@ -18,24 +18,13 @@ from sg.domain.errors import (
     TableNotFoundError,
 )
 from sg.domain.identifiers import check_table
-from sg.domain.model import ColumnSpec, StagedKeys, TableRef
-from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
+from sg.domain.model import ColumnSpec, RowFilter, StagedKeys, TableRef
+from sg.domain.object_id import OBJECT_SCHEMA, ObjectId, object_id_of, object_table
 from sg.domain.object_record import FragmentInfo, LoadedBody, ObjectRecord
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore, KeyTuple
 from sg.ports.registry import ObjectRegistry
-from sg.ports.sql import ComposedSql
 from sg.ports.transaction import Transaction
-
-
-def object_table(object_id: ObjectId) -> TableRef:
-    """Where the object `object_id` is stored."""
-    return TableRef(OBJECT_SCHEMA, object_id)
-
-
-def object_id_of(table: TableRef) -> ObjectId | None:
-    """The object id `table` is named by, if it is an object's table."""
-    return ObjectId.parse(table.table) if table.schema == OBJECT_SCHEMA else None
 
 
 class ObjectService:
@@ -91,14 +80,13 @@ class ObjectService:
         self,
         fragments: Sequence[TableRef],
         target: TableRef,
-        extra_quals: ComposedSql | None = None,
-        extra_qual_args: Sequence[Any] | None = None,
+        row_filter: RowFilter | None = None,
     ) -> None:
-        """Apply fragments to `target` in order, all or nothing."""
+        """Apply fragments to `target` in order, all or nothing; `row_filter` keeps upserts out."""
         self._require([*fragments, target])
         if fragments:
             key = self._fragment_key(fragments)
-            self._store.apply(fragments, target, key, extra_quals, extra_qual_args)
+            self._store.apply(fragments, target, key, row_filter)
 
     def list_objects(self) -> list[ObjectId]:
         """Ids of every registered object, sorted."""

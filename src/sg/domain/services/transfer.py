@@ -7,9 +7,8 @@ from collections.abc import Sequence
 
 from sg.domain.errors import ObjectIdMismatchError, ObjectNotFoundError, SgError
 from sg.domain.model import TableRef
-from sg.domain.object_id import ObjectId
+from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import LoadedBody, ObjectRecord
-from sg.domain.services.objects import object_table
 from sg.ports.fragments import FragmentStore
 from sg.ports.progress import SilentProgress, TransferProgress
 from sg.ports.registry import ObjectRegistry

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple, Protocol
 
 from sg.domain.errors import (
     AmbiguousVersionError,
@@ -16,12 +15,13 @@ from sg.domain.errors import (
     VersionNotFoundError,
 )
 from sg.domain.model import TableRef
+from sg.domain.netting import count_changes
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
-from sg.domain.object_record import ObjectRecord
-from sg.domain.services.change_tracking import ChangeCounts, count_changes
-from sg.domain.services.commits import TableLock
 from sg.domain.versions import (
     LATEST,
+    CompactionPolicy,
+    GcResult,
+    History,
     TableCounts,
     TableDiff,
     TableVersion,
@@ -31,88 +31,10 @@ from sg.domain.versions import (
     VersionStorage,
     derive_version_id,
 )
-from sg.ports.sql import ComposedSql
+from sg.ports.catalog import TableLock
+from sg.ports.services import ObjectKeeper, TableCommitter, Tracker
 from sg.ports.transaction import Transaction
 from sg.ports.versions import TableShapes, VersionStore
-
-
-class Tracker(Protocol):
-    """The change tracking a version service needs (`ChangeTracking` is one)."""
-
-    def track(self, tables: Iterable[TableRef]) -> None:
-        """Start tracking each table."""
-        ...
-
-    def untrack(self, tables: Iterable[TableRef]) -> None:
-        """Stop tracking each table and discard its pending changes."""
-        ...
-
-    def tracked(self) -> list[TableRef]:
-        """Every tracked table, sorted."""
-        ...
-
-    def changed_tables(self, schema: str) -> list[str]:
-        """Tracked tables of `schema` with net pending changes."""
-        ...
-
-
-class ObjectKeeper(Protocol):
-    """The object storage a version service needs (`ObjectService` is one)."""
-
-    def snapshot(self, source: TableRef) -> ObjectId:
-        """Store every row of `source` as one registered object."""
-        ...
-
-    def apply(
-        self,
-        fragments: Sequence[TableRef],
-        target: TableRef,
-        extra_quals: ComposedSql | None = None,
-        extra_qual_args: Sequence[Any] | None = None,
-    ) -> None:
-        """Apply fragments to `target` in order, all or nothing."""
-        ...
-
-    def describe(self, object_id: ObjectId) -> ObjectRecord:
-        """The registry record of `object_id`."""
-        ...
-
-
-class TableCommitter(Protocol):
-    """Turns a table's net pending changes into one object (`ChangeCommitter` is one)."""
-
-    def commit_counted(self, table: TableRef) -> tuple[ObjectId | None, ChangeCounts]:
-        """The new object's id (None when nothing changed net) and the net row counts."""
-        ...
-
-
-class CompactionPolicy(NamedTuple):
-    """When a table's chain is rebuilt as one fresh base object.
-
-    A checkout reads every row of the chain, so the patches' rows over the base's rows is what
-    a checkout pays beyond copying the table once. Measured with `benchmarks/bench_versions.py`
-    (1,000,000 rows, vs `INSERT … SELECT` of the final rows): patches of 0.1 of the base
-    checked out at 0.96x, patches of 0.5 at 1.57x; the default 0.4 keeps checkout near the
-    1.5x goal while compacting (a full new base) as rarely as possible. `max_chain` bounds
-    per-object overhead.
-    """
-
-    max_patch_ratio: float = 0.4
-    max_chain: int = 32
-
-
-class History(NamedTuple):
-    """A schema's versions oldest first and its tags: what push and pull move."""
-
-    versions: list[Version]
-    tags: list[Tag]
-
-
-class GcResult(NamedTuple):
-    """Objects gc removed and the bytes they took."""
-
-    removed: list[ObjectId]
-    freed_bytes: int
 
 
 def _objects(chain: Iterable[ObjectId]) -> list[TableRef]:

@@ -10,6 +10,7 @@ from sg.adapters.postgres.capture import capture_sql as q
 from sg.adapters.postgres.capture.change_staging import release_changes, stage_changes
 from sg.adapters.postgres.catalog.relation import relation_args
 from sg.adapters.postgres.catalog.trust import require_trusted_columns
+from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.domain.errors import (
     EngineNotInitializedError,
     TableNotFoundError,
@@ -17,7 +18,6 @@ from sg.domain.errors import (
     TrackingBrokenError,
 )
 from sg.domain.model import ResultShape, StagedKeys, TableRef
-from sg.ports.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.ports.sql import SqlRunner
 
 

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from psycopg import sql
 
 from sg.adapters.postgres.capture.capture_sql import TrackedTable, net_states
+from sg.domain.capture import StagedChanges, Watermark
 from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.model import ResultShape, StagedKeys
-from sg.ports.capture import StagedChanges, Watermark
 from sg.ports.sql import SqlRunner
 
 

@@ -27,9 +27,9 @@ from sg.adapters.postgres.session.session_settings import CANONICAL_SETTINGS, pi
 from sg.adapters.postgres.session.sql_runner import as_query
 from sg.domain.column_schema import FLAG_COLUMN, with_flag
 from sg.domain.errors import CorruptDumpError, InvalidIdentifierError, UndefinedObjectError
-from sg.domain.model import ColumnSpec, ResultShape, StagedKeys, TableRef
+from sg.domain.model import ColumnSpec, ResultShape, RowFilter, StagedKeys, TableRef
 from sg.domain.object_record import ContentDigest, FragmentInfo
-from sg.ports.sql import ComposedSql, SqlRunner
+from sg.ports.sql import SqlRunner
 
 # Digests sort every row image once; give that sort room and skip JIT compilation, which
 # costs more than it saves on these one-pass queries.
@@ -171,8 +171,7 @@ class PostgresFragmentStore:
         fragments: Sequence[TableRef],
         target: TableRef,
         key: Sequence[str] | None,
-        extra_quals: ComposedSql | None,
-        extra_qual_args: Sequence[Any] | None,
+        row_filter: RowFilter | None,
     ) -> None:
         """Apply fragments in order with one DELETE and one INSERT, all or nothing."""
         columns = [c for c in image_columns(self._sql, fragments[0]) if c.spec.name != FLAG_COLUMN]
@@ -182,7 +181,7 @@ class PostgresFragmentStore:
         if unknown:
             raise UndefinedObjectError(f"the fragments lack the key column(s) {unknown}")
         shape = KeyShape.of(columns, key)
-        quals = self._bind(extra_quals, extra_qual_args)
+        quals = self._bind(row_filter)
         require_trusted_target(self._sql, target)
         with self._sql.savepoint():
             if self._sql.run(
@@ -193,12 +192,15 @@ class PostgresFragmentStore:
                 self._run(fragment_apply.delete_mentioned(fragments, target, shape))
             self._run(fragment_apply.insert_last_upserts(fragments, target, columns, shape, quals))
 
-    def _bind(self, quals: ComposedSql | None, args: Sequence[Any] | None) -> sql.Composable | None:
+    def _bind(self, row_filter: RowFilter | None) -> sql.Composable | None:
         """The quals with their arguments bound client-side, so that nothing else in the
         statement is parsed for placeholders (identifiers may contain `%`)."""
-        if quals is None:
+        if row_filter is None:
             return None
-        query = as_query(quals)
+        if not isinstance(row_filter.condition, str | sql.Composable):
+            raise TypeError("a row filter's condition must be str or psycopg.sql.Composable")
+        query = as_query(row_filter.condition)
+        args = row_filter.arguments
         if not args:
             return query
         with psycopg.ClientCursor(self._sql.native_connection()) as cursor:

@@ -159,7 +159,7 @@ class PostgresTableShapes:
         scratch.append(table)
         if source:
             fragments = [TableRef(OBJECT_SCHEMA, o) for o in source]
-            self._fragments.apply(fragments, table, list(shape.key), None, None)
+            self._fragments.apply(fragments, table, list(shape.key), None)
         return table
 
     def _except(self, left: TableRef, right: TableRef) -> list[tuple[Any, ...]]:
