@@ -261,7 +261,9 @@ def fetch_sizes(engines: dict[str, PostgresEngine], object_id: str, repeat: int)
     print("| ---: | ---: |")
     os.environ["SG_TRANSPORT"] = "fdw"
     for size in (100, 1000, 10_000, 50_000):
-        factory = providers.Factory[ObjectTransport](FdwTransport, fetch_size=size)
+        factory = providers.Factory[ObjectTransport](
+            FdwTransport, container.transfer_route, fetch_size=size
+        )
         results = []
         with container.object_transport.override(factory):
             for _round in range(repeat):

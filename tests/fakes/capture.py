@@ -99,10 +99,13 @@ class FakeSqlRunner:
         self.commit()
         self.closed = True
 
-    def native_connection(self) -> Any:
-        """There is no driver connection: the fake itself stands in."""
+    def connect(self) -> None:
+        """Mark the fake open."""
         self.opened = True
-        return self
+
+    def idle(self) -> bool:
+        """Nothing pending."""
+        return not self.pending
 
 
 @dataclass

@@ -11,7 +11,7 @@ from psycopg import sql
 
 from sg import PsycopgEngine
 from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
-from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.capture import KeyState
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import TableNotFoundError, TableNotTrackedError
@@ -70,7 +70,7 @@ class PostgresWriter:
     """Writes with SQL through a runner on an initialized database (columns are all int)."""
 
     def __init__(self, params: dict[str, str]) -> None:
-        self.runner = PsycopgSqlRunner(EngineParams.from_mapping(params), "contract")
+        self.runner = PostgresSession(EngineParams.from_mapping(params), "contract")
         self.capture: ChangeCapture = PostgresChangeCapture(self.runner)
 
     def _run(self, statement: sql.Composable, args: list[Any] | None = None) -> None:

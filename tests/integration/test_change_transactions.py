@@ -10,7 +10,7 @@ import pytest
 
 from sg import AuditTriggerChangeEngine, Change, ChangeKind, DataValueError
 from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
-from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ResultShape, TableRef
 from sg.domain.services.change_tracking import ChangeTracking
@@ -93,16 +93,16 @@ def test_writes_from_concurrent_connections_are_all_counted(
     )
 
 
-def _tracking(params: dict[str, str], name: str) -> tuple[PsycopgSqlRunner, ChangeTracking]:
-    runner = PsycopgSqlRunner(EngineParams.from_mapping(params), name)
+def _tracking(params: dict[str, str], name: str) -> tuple[PostgresSession, ChangeTracking]:
+    runner = PostgresSession(EngineParams.from_mapping(params), name)
     return runner, ChangeTracking(PostgresChangeCapture(runner))
 
 
 def test_watermark_discards_exactly_what_the_read_saw(tracker: AuditTriggerChangeEngine) -> None:
     table = TableRef("public", "t")
     reader, tracking = _tracking(tracker.conn_params, "reader")
-    early = PsycopgSqlRunner(EngineParams.from_mapping(tracker.conn_params), "early")
-    late = PsycopgSqlRunner(EngineParams.from_mapping(tracker.conn_params), "late")
+    early = PostgresSession(EngineParams.from_mapping(tracker.conn_params), "early")
+    late = PostgresSession(EngineParams.from_mapping(tracker.conn_params), "late")
     try:
         # `early` logs first but commits after the read; `late` logs and commits before it.
         early.run("UPDATE public.t SET v = 'early' WHERE id = 2", None, ResultShape.NONE)

@@ -46,7 +46,9 @@ class CountingStore(PostgresFragmentStore):
 @pytest.fixture
 def counting() -> Iterator[list[TableRef]]:
     CountingStore.digests = []
-    with container.fragment_store.override(providers.Factory[FragmentStore](CountingStore)):
+    with container.fragment_store.override(
+        providers.Singleton[FragmentStore](CountingStore, container.sql_runner)
+    ):
         yield CountingStore.digests
 
 

@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 
 from sg import PostgresEngine, ResultShape
 from sg.adapters.fdw.transport import FdwTransport
-from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
 from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.engine_params import EngineParams
@@ -141,7 +141,7 @@ class PostgresHarness:
 
     def route(self, source_params: EngineParams | None = None) -> TransferRoute:
         params = source_params or self.source.params
-        runner = self.source._sql if source_params is None else PsycopgSqlRunner(params, "gone")
+        runner = self.source._sql if source_params is None else PostgresSession(params, "gone")
         return TransferRoute(runner, params, self.destination._sql, self.destination.params)
 
     def make_object(self, name: str, rows: list[Row]) -> ObjectRecord:

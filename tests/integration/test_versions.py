@@ -14,7 +14,6 @@ from sg import (
     SgError,
     VersionedSchema,
 )
-from sg.adapters.postgres.versions.table_shapes import PostgresTableShapes
 from sg.domain.model import TableRef
 from sg.domain.versions import History, TableCounts, TableShape, Version, derive_version_id
 from tests.integration.conftest import EngineFactory
@@ -42,11 +41,11 @@ def rows(engine: PostgresEngine, schema: str, table: str) -> list[tuple[Any, ...
 
 
 def shape(engine: PostgresEngine, schema: str, table: str) -> TableShape:
-    return PostgresTableShapes(engine._sql).describe(TableRef(schema, table))
+    return engine._graph.table_shapes().describe(TableRef(schema, table))
 
 
 def copy_of(engine: PostgresEngine, schema: str) -> dict[str, Any]:
-    tables = PostgresTableShapes(engine._sql).tables(schema)
+    tables = engine._graph.table_shapes().tables(schema)
     return {t: (rows(engine, schema, t), shape(engine, schema, t)) for t in tables}
 
 

@@ -13,7 +13,7 @@ from sg import PsycopgEngine
 from sg.adapters.postgres.objects.copy_codec import CopyObjectCodec
 from sg.adapters.postgres.objects.fragments import PostgresFragmentStore
 from sg.adapters.postgres.objects.registry import PostgresObjectRegistry
-from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
+from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ColumnSpec, ResultShape, RowFilter, StagedKeys, TableRef
@@ -75,7 +75,7 @@ class FakeHarness:
 
 
 class PostgresHarness:
-    def __init__(self, runner: PsycopgSqlRunner) -> None:
+    def __init__(self, runner: PostgresSession) -> None:
         self.runner = runner
         self.store: FragmentStore = PostgresFragmentStore(runner)
         self.registry: ObjectRegistry = PostgresObjectRegistry(runner)
@@ -144,7 +144,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     params: dict[str, str] = request.getfixturevalue("db_params")
     with PsycopgEngine(params, "contract-init") as engine:
         engine.initialize()
-    runner = PsycopgSqlRunner(EngineParams.from_mapping(params), "contract")
+    runner = PostgresSession(EngineParams.from_mapping(params), "contract")
     try:
         yield PostgresHarness(runner)
     finally:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from dependency_injector import providers
 
-from sg import AuditTriggerChangeEngine, Change, ChangeKind, TableNotTrackedError, container
+from sg import AuditTriggerChangeEngine, Change, ChangeKind, TableNotTrackedError
 from sg.domain.model import TableRef
-from sg.ports.capture import ChangeCapture
-from sg.ports.sql import SqlRunner
-from tests.fakes.capture import FakeChangeCapture, FakeSqlRunner
+from tests.fakes.bundle import FakePorts
+from tests.fakes.capture import FakeChangeCapture
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",
@@ -24,13 +22,10 @@ T = TableRef("s", "t")
 
 @pytest.fixture
 def capture() -> Iterator[FakeChangeCapture]:
-    fake = FakeChangeCapture()
-    fake.create_table(T, ["id", "v"], key=["id"])
-    with (
-        container.sql_runner.override(providers.Factory[SqlRunner](FakeSqlRunner)),
-        container.change_capture.override(providers.Factory[ChangeCapture](lambda _: fake)),
-    ):
-        yield fake
+    fakes = FakePorts()
+    fakes.capture.create_table(T, ["id", "v"], key=["id"])
+    with fakes.installed():
+        yield fakes.capture
 
 
 def test_facade_methods_reach_the_capture(capture: FakeChangeCapture) -> None:

@@ -7,8 +7,20 @@ from collections.abc import Iterator
 import pytest
 from dependency_injector import providers
 
-from sg import PostgresEngine, PsycopgEngine, ResultShape, SqlSyntaxError, container
+from sg import (
+    ConfigurationError,
+    PostgresEngine,
+    PsycopgEngine,
+    ResultShape,
+    SqlSyntaxError,
+    container,
+)
+from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.app.container import engine_graph
+from sg.domain.engine_params import EngineParams
+from sg.domain.model import TableRef
 from sg.ports.sql import SqlRunner
+from tests.fakes.bundle import FakePorts
 from tests.fakes.capture import FakeSqlRunner
 
 PARAMS = {
@@ -24,13 +36,14 @@ PARAMS = {
 def fake_runners() -> Iterator[list[FakeSqlRunner]]:
     built: list[FakeSqlRunner] = []
 
-    def build(params: object, name: str) -> FakeSqlRunner:
-        runner = FakeSqlRunner(params, name)  # type: ignore[arg-type]
+    def build(params: EngineParams, name: str) -> FakeSqlRunner:
+        runner = FakeSqlRunner(params, name)
         runner.answers["SELECT n FROM t"] = [(1,), (2,)]
         built.append(runner)
         return runner
 
-    with container.sql_runner.override(providers.Factory[SqlRunner](build)):
+    runner = providers.Singleton[SqlRunner](build, container.params, container.name)
+    with container.sql_runner.override(runner):
         yield built
 
 
@@ -48,9 +61,31 @@ def test_engine_runs_sql_through_the_overridden_adapter(fake_runners: list[FakeS
     assert runner.name == "unit"
 
 
-def test_every_facade_is_built_by_the_container(fake_runners: list[FakeSqlRunner]) -> None:
+def test_every_service_of_an_engine_shares_its_one_session(
+    fake_runners: list[FakeSqlRunner],
+) -> None:
     engine = PostgresEngine(PARAMS, "full")
-    assert engine.connection is fake_runners[0]
+    other = PostgresEngine(PARAMS, "other")
+    assert [r.name for r in fake_runners] == ["full", "other"]
+    assert engine.run_sql("SELECT n FROM t", return_shape=ResultShape.ONE_ONE) == 1
+    assert fake_runners[0].pending and not fake_runners[1].pending
+    assert engine.objects is engine.objects and engine.versions is engine.versions
+    assert engine.objects is not other.objects
+
+
+def test_overriding_one_adapter_rebuilds_the_services_around_it() -> None:
+    with FakePorts().installed() as fakes:
+        engine = PostgresEngine(PARAMS, "unit")
+        fakes.capture.create_table(TableRef("s", "t"), ["id"], key=["id"])
+        engine.track_tables([("s", "t")])
+        fakes.capture.insert(TableRef("s", "t"), {"id": 1})
+        assert engine.get_pending_changes("s", "t", aggregate=True) == (1, 0, 0)
+    assert not isinstance(PostgresEngine(PARAMS, "real")._sql, FakeSqlRunner)
+
+
+def test_a_fake_session_has_no_driver_connection(fake_runners: list[FakeSqlRunner]) -> None:
+    with pytest.raises(ConfigurationError, match="psycopg"):
+        _ = PsycopgEngine(PARAMS, "unit").connection
 
 
 def test_errors_from_the_adapter_reach_the_caller(fake_runners: list[FakeSqlRunner]) -> None:
@@ -60,14 +95,11 @@ def test_errors_from_the_adapter_reach_the_caller(fake_runners: list[FakeSqlRunn
 
 
 def test_override_is_undone_after_the_block() -> None:
-    with container.sql_runner.override(providers.Factory[SqlRunner](FakeSqlRunner)):
-        assert isinstance(container.sql_runner(None, "x"), FakeSqlRunner)
-    from sg.adapters.postgres.session.sql_runner import PsycopgSqlRunner
-    from sg.domain.engine_params import EngineParams
-
-    assert isinstance(
-        container.sql_runner(EngineParams.from_mapping(PARAMS), "x"), PsycopgSqlRunner
-    )
+    params = EngineParams.from_mapping(PARAMS)
+    fake = providers.Singleton[SqlRunner](FakeSqlRunner, container.params, container.name)
+    with container.sql_runner.override(fake):
+        assert isinstance(engine_graph(container, params, "x").sql_runner(), FakeSqlRunner)
+    assert isinstance(engine_graph(container, params, "x").sql_runner(), PostgresSession)
 
 
 def test_facade_hierarchy_matches_the_reference() -> None:

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
-from dependency_injector import providers
 
-from sg import PostgresEngine, container
+from sg import PostgresEngine
 from sg.domain.model import ColumnSpec, TableRef
-from sg.ports.codec import ObjectCodec
-from sg.ports.fragments import FragmentStore
-from sg.ports.registry import ObjectRegistry
-from sg.ports.sql import SqlRunner
-from tests.fakes.capture import FakeSqlRunner
-from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
-from tests.fakes.fragments import FakeDatabase, FakeFragmentStore
+from tests.fakes.bundle import FakePorts
+from tests.fakes.fragments import FakeDatabase
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",
@@ -29,27 +22,8 @@ PARAMS = {
 
 @pytest.fixture
 def db() -> Iterator[FakeDatabase]:
-    shared = FakeDatabase()
-    with ExitStack() as stack:
-        stack.enter_context(
-            container.sql_runner.override(providers.Factory[SqlRunner](FakeSqlRunner))
-        )
-        stack.enter_context(
-            container.fragment_store.override(
-                providers.Factory[FragmentStore](lambda runner: FakeFragmentStore(shared))
-            )
-        )
-        stack.enter_context(
-            container.object_registry.override(
-                providers.Factory[ObjectRegistry](lambda runner: FakeObjectRegistry(shared))
-            )
-        )
-        stack.enter_context(
-            container.object_codec.override(
-                providers.Factory[ObjectCodec](lambda runner: FakeObjectCodec(shared))
-            )
-        )
-        yield shared
+    with FakePorts().installed() as fakes:
+        yield fakes.db
 
 
 def test_facade_methods_reach_the_service(db: FakeDatabase) -> None:

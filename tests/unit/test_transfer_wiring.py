@@ -17,6 +17,7 @@ from sg import (
 )
 from sg.adapters.fdw.transport import FdwTransport
 from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
+from sg.app.container import engine_graph, transfer_graph
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.services.objects import ObjectService
@@ -51,19 +52,28 @@ def route() -> TransferRoute:
     )
 
 
+def transport_between(first: str, second: str) -> ObjectTransport:
+    """The transport the container builds for a transfer between two engine graphs."""
+    ends = [
+        engine_graph(container, EngineParams.from_mapping(params(f"{n}.invalid")), n)
+        for n in (first, second)
+    ]
+    return transfer_graph(container, *ends).object_transport()
+
+
 def test_the_copy_pipe_is_the_default_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SG_TRANSPORT", raising=False)
-    assert isinstance(container.object_transport(route()), CopyStreamTransport)
+    assert isinstance(transport_between("a", "b"), CopyStreamTransport)
     monkeypatch.setenv("SG_TRANSPORT", "fdw")
-    assert isinstance(container.object_transport(route()), FdwTransport)
+    assert isinstance(transport_between("a", "b"), FdwTransport)
     monkeypatch.setenv("SG_TRANSPORT", "Copy ")
-    assert isinstance(container.object_transport(route()), CopyStreamTransport)
+    assert isinstance(transport_between("a", "b"), CopyStreamTransport)
 
 
 def test_an_unknown_transport_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SG_TRANSPORT", "carrier-pigeon")
     with pytest.raises(ConfigurationError, match="carrier-pigeon"):
-        container.object_transport(route())
+        transport_between("a", "b")
 
 
 def test_transports_keep_passwords_out_of_repr() -> None:
@@ -100,10 +110,10 @@ class Databases:
 class UnreachableRunner(FakeSqlRunner):
     unreachable = False
 
-    def native_connection(self) -> Any:
+    def connect(self) -> None:
         if self.unreachable:
             raise EngineConnectionError(f"cannot connect to u@{self.params.host}:5432/d: refused")
-        return super().native_connection()
+        super().connect()
 
 
 @pytest.fixture
@@ -114,14 +124,22 @@ def databases() -> Iterator[Databases]:
         return FakeTransport(dbs.of(r.source), dbs.of(r.destination))
 
     with (
-        container.sql_runner.override(providers.Factory[SqlRunner](dbs.runner)),
+        container.sql_runner.override(
+            providers.Singleton[SqlRunner](dbs.runner, container.params, container.name)
+        ),
         container.object_registry.override(
-            providers.Factory[ObjectRegistry](lambda r: FakeObjectRegistry(dbs.of(r)))
+            providers.Singleton[ObjectRegistry](
+                lambda r: FakeObjectRegistry(dbs.of(r)), container.sql_runner
+            )
         ),
         container.fragment_store.override(
-            providers.Factory[FragmentStore](lambda r: FakeFragmentStore(dbs.of(r)))
+            providers.Singleton[FragmentStore](
+                lambda r: FakeFragmentStore(dbs.of(r)), container.sql_runner
+            )
         ),
-        container.object_transport.override(providers.Factory[ObjectTransport](transport)),
+        container.object_transport.override(
+            providers.Factory[ObjectTransport](transport, container.transfer_route)
+        ),
     ):
         yield dbs
 

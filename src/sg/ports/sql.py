@@ -64,6 +64,10 @@ class SqlRunner(Protocol):
         """Commit and close the connection; the next call opens a new one."""
         ...
 
-    def native_connection(self) -> Any:
-        """The driver's own connection object, opened if needed."""
+    def connect(self) -> None:
+        """Open the connection now unless it is open; `EngineConnectionError` if it cannot."""
+        ...
+
+    def idle(self) -> bool:
+        """True when no transaction is in progress (nor a connection open to hold one)."""
         ...

@@ -5,15 +5,15 @@ from __future__ import annotations
 from psycopg import sql
 
 from sg.adapters.fdw.credential import TransferLogin
+from sg.adapters.postgres.objects.copy_stream import COPY_OUT_SETTINGS
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import TableRef
 
 WRAPPER = "postgres_fdw"
 APPLICATION_NAME = "sg:transfer"
 CONNECT_TIMEOUT_SECONDS = 5
-# Source sessions: a synchronized seq scan could start mid-table and spoil the canonical
-# row order the object tables keep.
-_SESSION_OPTIONS = "-c synchronize_seqscans=off"
+# Source sessions read object tables in their canonical row order (see COPY_OUT_SETTINGS).
+_SESSION_OPTIONS = " ".join(f"-c {name}={value}" for name, value in COPY_OUT_SETTINGS.items())
 
 
 def server_options(source: EngineParams, fetch_size: int) -> dict[str, str]:
@@ -54,16 +54,10 @@ QUIET_SETTINGS = {
     "log_min_duration_statement": "-1",
     "pg_stat_statements.track_utility": "off",
 }
-READ_SETTINGS = sql.SQL(
-    "SELECT u.n, pg_catalog.current_setting(u.n, true)"
-    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(n)"
+QUIETABLE = sql.SQL(
+    "SELECT u.n FROM pg_catalog.unnest(%s::pg_catalog.text[]) AS u(n)"
     " WHERE pg_catalog.current_setting(u.n, true) IS NOT NULL AND (SELECT r.rolsuper"
     " FROM pg_catalog.pg_roles AS r WHERE r.rolname = pg_catalog.current_user())"
-)
-SET_LOCALLY = sql.SQL(
-    "SELECT pg_catalog.count(pg_catalog.set_config(u.n, u.v, true))"
-    " FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.text[]),"
-    " pg_catalog.unnest(%s::pg_catalog.text[])) AS u(n, v)"
 )
 
 

@@ -21,8 +21,7 @@ from sg.adapters.fdw.credential import transfer_login
 from sg.adapters.fdw.statements import (
     CONNECT_TIMEOUT_SECONDS,
     QUIET_SETTINGS,
-    READ_SETTINGS,
-    SET_LOCALLY,
+    QUIETABLE,
     WRAPPER,
     create_server,
     create_user_mapping,
@@ -30,8 +29,8 @@ from sg.adapters.fdw.statements import (
     import_table,
     server_options,
 )
-from sg.adapters.postgres.session.connection import Connection
-from sg.adapters.postgres.session.errors import translate_error
+from sg.adapters.postgres.session.session_settings import pinned_settings
+from sg.adapters.postgres.session.sql_runner import PostgresSession, Refine, session_of
 from sg.domain.errors import (
     RemoteEngineError,
     SgError,
@@ -47,7 +46,6 @@ from sg.ports.transport import RowsMoved, TransferRoute
 # noise; over a real network each round trip costs latency, while a batch costs memory
 # on both servers. 10k keeps round trips few and batches a few MiB.
 FETCH_SIZE = 10_000
-_SET_TIMEOUT = "SELECT set_config('statement_timeout', %s, true)"
 IMPORT_TIMEOUT_SECONDS = CONNECT_TIMEOUT_SECONDS + 2
 _IMPORTED = (
     "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
@@ -71,7 +69,7 @@ class FdwTransport:
         self, table: TableRef, columns: Sequence[ColumnSpec], on_rows: RowsMoved
     ) -> LoadedBody:
         """Pull the source's `table` into the destination's empty `table` over postgres_fdw."""
-        destination = self._route.destination
+        destination = session_of(self._route.destination, "the postgres_fdw transport")
         if not destination.run(_HAS_WRAPPER, [WRAPPER], ResultShape.ONE_ONE):
             raise TransportUnavailableError(
                 "postgres_fdw is not installed in the destination's database: initialize the engine"
@@ -93,40 +91,38 @@ class FdwTransport:
             transfer_login(self._route.source_params, table, name) as login,
             destination.savepoint(),
         ):
-            conn = destination.native_connection()
-            try:
-                with conn.cursor() as cursor:
-                    cursor.execute(server)
-                    _quietly(cursor, create_user_mapping(name, login))
-                    cursor.execute(schema)
-                    self._import(cursor, import_table(table, name))
-                    cursor.execute(_IMPORTED, [name, table.table])
-                    if not _first(cursor.fetchone()):
-                        raise TableNotFoundError(
-                            f"the source engine has no committed table {table}: postgres_fdw"
-                            " sees only committed work, so commit on the source first",
-                            "42P01",
-                        )
-                    cursor.execute(insert)
-                    rows = int(cursor.rowcount)
-                    for statement in cleanup:
-                        cursor.execute(statement)
-            except psycopg.Error as exc:
-                raise self._error(exc, conn) from exc
+            secrets = (self._route.source_params.password,)
+            with destination.cursor(self._refine(destination), secrets) as cursor:
+                cursor.execute(server)
+                _quietly(destination, cursor, create_user_mapping(name, login))
+                cursor.execute(schema)
+                self._import(destination, cursor, import_table(table, name))
+                cursor.execute(_IMPORTED, [name, table.table])
+                if not _first(cursor.fetchone()):
+                    raise TableNotFoundError(
+                        f"the source engine has no committed table {table}: postgres_fdw"
+                        " sees only committed work, so commit on the source first",
+                        "42P01",
+                    )
+                cursor.execute(insert)
+                rows = int(cursor.rowcount)
+                for statement in cleanup:
+                    cursor.execute(statement)
         on_rows(rows)
         return LoadedBody(rows, None)
 
-    def _import(self, cursor: psycopg.Cursor[Any], statement: sql.Composed) -> None:
+    def _import(
+        self, session: PostgresSession, cursor: psycopg.Cursor[Any], statement: sql.Composed
+    ) -> None:
         """Import the foreign table, which opens the connection to the source, within a bound.
 
         Some servers' postgres_fdw does not apply `connect_timeout` while a silent peer keeps
         the connection pending, so a local statement timeout bounds the wait as well.
         """
-        cursor.execute("SELECT current_setting('statement_timeout')")
-        previous = str(_first(cursor.fetchone()))
-        cursor.execute(_SET_TIMEOUT, [f"{IMPORT_TIMEOUT_SECONDS}s"])
+        timeout = {"statement_timeout": f"{IMPORT_TIMEOUT_SECONDS}s"}
         try:
-            cursor.execute(statement)
+            with pinned_settings(session, timeout, local=True):
+                cursor.execute(statement)
         except psycopg.errors.QueryCanceled:
             source = self._route.source_params
             raise RemoteEngineError(
@@ -135,33 +131,32 @@ class FdwTransport:
                 f"{source.fdw_port or source.port} within {IMPORT_TIMEOUT_SECONDS} s"
                 " (set SG_ENGINE_FDW_HOST/PORT to the address it sees)"
             ) from None
-        cursor.execute(_SET_TIMEOUT, [previous])
 
-    def _error(self, exc: psycopg.Error, conn: Connection) -> SgError:
+    def _refine(self, destination: PostgresSession) -> Refine:
+        """Class 08 on a live connection: the destination's server could not reach the source."""
         source = self._route.source_params
-        secrets = (source.password, self._route.destination_params.password)
-        error = translate_error(exc, secrets)
-        # Class 08 on a live connection: the destination's server could not reach the source.
-        if (exc.sqlstate or "").startswith("08") and not conn.broken:
-            host = source.fdw_host or source.host
-            port = source.fdw_port or source.port
-            return RemoteEngineError(
-                f"the destination's server cannot reach the source engine"
-                f" {source.describe()} at {host}:{port} (set SG_ENGINE_FDW_HOST/PORT to the"
-                f" address it sees): {error}"
-            )
-        return error
+
+        def refine(exc: psycopg.Error, error: SgError) -> SgError:
+            if (exc.sqlstate or "").startswith("08") and not destination.broken:
+                host = source.fdw_host or source.host
+                port = source.fdw_port or source.port
+                return RemoteEngineError(
+                    f"the destination's server cannot reach the source engine"
+                    f" {source.describe()} at {host}:{port} (set SG_ENGINE_FDW_HOST/PORT to"
+                    f" the address it sees): {error}"
+                )
+            return error
+
+        return refine
 
 
-def _quietly(cursor: psycopg.Cursor[Any], statement: sql.Composed) -> None:
+def _quietly(
+    session: PostgresSession, cursor: psycopg.Cursor[Any], statement: sql.Composed
+) -> None:
     """Run `statement` with server statement logging off, if this role may turn it off."""
-    cursor.execute(READ_SETTINGS, [list(QUIET_SETTINGS)])
-    previous = {str(name): str(value) for name, value in cursor.fetchall()}
-    if previous:
-        cursor.execute(SET_LOCALLY, [list(previous), [QUIET_SETTINGS[n] for n in previous]])
-    cursor.execute(statement)
-    if previous:
-        cursor.execute(SET_LOCALLY, [list(previous), list(previous.values())])
+    names = session.run(QUIETABLE, [list(QUIET_SETTINGS)], ResultShape.MANY_ONE)
+    with pinned_settings(session, {n: QUIET_SETTINGS[n] for n in names}, local=True):
+        cursor.execute(statement)
 
 
 def _first(row: tuple[Any, ...] | None) -> Any:

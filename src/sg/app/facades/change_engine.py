@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
 from typing import Literal, overload
 
 from sg.app.facades.sql_engine import PsycopgEngine
@@ -18,10 +17,10 @@ class AuditTriggerChangeEngine(PsycopgEngine):
     Like every engine call, tracking works inside the engine's transaction: commit to keep it.
     """
 
-    @cached_property
+    @property
     def _changes(self) -> ChangeTracking:
-        """The change-tracking service on this engine's connection, built from the container."""
-        return self._container.change_tracking(self._container.change_capture(self._sql))
+        """The change-tracking service of this engine's graph."""
+        return self._graph.change_tracking()
 
     def track_tables(self, tables: Iterable[tuple[str, str]]) -> None:
         """Install the audit triggers on each `(schema, table)`; tracking twice is harmless."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import IO, Any
 
 from sg.app.facades.change_engine import AuditTriggerChangeEngine
@@ -20,33 +19,15 @@ from sg.ports.sql import ComposedSql
 class PostgresEngine(AuditTriggerChangeEngine):
     """The full sg engine: stores tables' changes as objects and moves them between engines."""
 
-    @cached_property
+    @property
     def objects(self) -> ObjectService:
-        """The object service on this engine's connection, built from the container."""
-        return self._container.object_service(
-            store=self._container.fragment_store(self._sql),
-            registry=self._container.object_registry(self._sql),
-            codec=self._container.object_codec(self._sql),
-            transaction=self._sql,
-        )
+        """The object service of this engine's graph."""
+        return self._graph.object_service()
 
-    @cached_property
+    @property
     def versions(self) -> VersionService:
-        """The version service on this engine's connection, built from the container."""
-        return self._container.version_service(
-            store=self._container.version_store(self._sql),
-            shapes=self._container.table_shapes(self._sql),
-            tracker=self._changes,
-            objects=self.objects,
-            committer=self._container.change_committer(
-                changes=self._changes,
-                objects=self.objects,
-                lock=self._catalog,
-                transaction=self._sql,
-            ),
-            lock=self._catalog,
-            transaction=self._sql,
-        )
+        """The version service of this engine's graph."""
+        return self._graph.version_service()
 
     def commit_changes(self, schema: str, table: str) -> str | None:
         """Store the table's net pending changes as one object and discard exactly them.
@@ -54,13 +35,7 @@ class PostgresEngine(AuditTriggerChangeEngine):
         Returns the object id, or None (storing nothing) when there is no net change. Writers
         of the table wait from the read until this engine's transaction ends: commit soon.
         """
-        committer = self._container.change_committer(
-            changes=self._changes,
-            objects=self.objects,
-            lock=self._catalog,
-            transaction=self._sql,
-        )
-        object_id = committer.commit(TableRef(schema, table))
+        object_id = self._graph.change_committer().commit(TableRef(schema, table))
         return None if object_id is None else str(object_id)
 
     def store_fragment(
@@ -173,7 +148,7 @@ class PostgresEngine(AuditTriggerChangeEngine):
         here, there = self._transfer_end(), remote_engine._transfer_end()
         source, destination = (here, there) if upload else (there, here)
         return move_objects(
-            self._container,
+            self._template,
             objects,
             source=source,
             destination=destination,
@@ -183,4 +158,4 @@ class PostgresEngine(AuditTriggerChangeEngine):
         )
 
     def _transfer_end(self) -> TransferEnd:
-        return TransferEnd(self.name, self.params, self._sql)
+        return TransferEnd(self.name, self._graph)

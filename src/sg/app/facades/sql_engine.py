@@ -7,9 +7,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
-from sg.app.container import Container
+from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.app.container import Container, engine_graph
 from sg.app.container import container as default_container
 from sg.domain.engine_params import EngineParams
+from sg.domain.errors import ConfigurationError
 from sg.domain.model import ResultShape, TableRef
 from sg.ports.sql import Arguments, ComposedSql, Statement
 
@@ -26,9 +28,10 @@ class PsycopgEngine:
     ) -> None:
         self.name = name
         self.params = EngineParams.from_mapping(conn_params)
-        self._container = container or default_container
-        self._sql = self._container.sql_runner(self.params, name)
-        self._catalog = self._container.catalog(self._sql)
+        self._template = container or default_container
+        self._graph = engine_graph(self._template, self.params, name)
+        self._sql = self._graph.sql_runner()
+        self._catalog = self._graph.catalog()
 
     @property
     def conn_params(self) -> dict[str, str]:
@@ -41,6 +44,8 @@ class PsycopgEngine:
     @property
     def connection(self) -> Any:
         """The engine's psycopg connection (opened now if needed), under the user's settings."""
+        if not isinstance(self._sql, PostgresSession):
+            raise ConfigurationError(f"engine {self.name} is not backed by a psycopg connection")
         with self._sql.user_session():
             return self._sql.native_connection()
 
@@ -115,26 +120,27 @@ class PsycopgEngine:
         where_args: Sequence[Any] | None = None,
     ) -> None:
         """Write INSERT statements recreating the selected rows; the script loads with psql."""
-        dumper = self._container.table_sql_dumper(self._sql)
-        dumper.dump(TableRef(schema, table_name), stream, columns, where, where_args)
+        self._graph.table_sql_dumper().dump(
+            TableRef(schema, table_name), stream, columns, where, where_args
+        )
 
     def initialize(self) -> None:
         """Create the database if missing, then sg's schemas, tables and functions; idempotent."""
-        self._container.database_admin(self.params).ensure_database(self.params.dbname)
-        self._container.schema_installer(self._sql).install()
+        self._graph.database_admin().ensure_database(self.params.dbname)
+        self._graph.schema_installer().install()
         self._sql.commit()
 
     def is_initialized(self) -> bool:
         """True when the engine's database exists and holds sg's schemas."""
-        if not self._container.database_admin(self.params).database_exists(self.params.dbname):
+        if not self._graph.database_admin().database_exists(self.params.dbname):
             return False
-        return self._container.schema_installer(self._sql).is_installed()
+        return self._graph.schema_installer().is_installed()
 
     def delete_database(self, database: str) -> None:
         """Drop `database` through the admin connection (this engine's own connection first)."""
         if database == self.params.dbname:
             self._sql.close()
-        self._container.database_admin(self.params).drop_database(database)
+        self._graph.database_admin().drop_database(database)
 
     def iter_rows(
         self, statement: Statement, arguments: Arguments | None = None, batch_rows: int = 10_000

@@ -1,4 +1,4 @@
-"""Wire a transfer between two engines: adapters from the container, the service, its errors."""
+"""Run a transfer between two engine graphs: reach the remote, move, leave the source as it was."""
 
 from __future__ import annotations
 
@@ -6,26 +6,21 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sg.adapters.postgres.session.session_state import is_between_transactions
-from sg.app.container import Container
-from sg.domain.engine_params import EngineParams
+from sg.app.container import Container, transfer_graph
 from sg.domain.errors import EngineConnectionError, RemoteEngineError, SgError
 from sg.ports.progress import TransferProgress
-from sg.ports.sql import SqlRunner
-from sg.ports.transport import TransferRoute
 
 
 @dataclass(frozen=True)
 class TransferEnd:
-    """One engine taking part in a transfer: its name, parameters and SQL port."""
+    """One engine taking part in a transfer: its name and its graph."""
 
     name: str
-    params: EngineParams
-    runner: SqlRunner
+    graph: Container
 
 
 def move_objects(
-    container: Container,
+    template: Container,
     objects: Sequence[str],
     source: TransferEnd,
     destination: TransferEnd,
@@ -39,40 +34,22 @@ def move_objects(
     reads opened is ended, so that no locks linger there either.
     """
     _reach(remote)
-    source_was_idle = is_between_transactions(source.runner)
+    source_runner = source.graph.sql_runner()
+    source_was_idle = source_runner.idle()
     try:
-        return _transfer(container, objects, source, destination, progress, verify)
+        graph = transfer_graph(template, source.graph, destination.graph)
+        service = graph.object_transfer(progress=progress, verify=verify)
+        return [str(object_id) for object_id in service.transfer(objects)]
     finally:
         if source_was_idle:
             with contextlib.suppress(SgError):
-                source.runner.rollback()
-
-
-def _transfer(
-    container: Container,
-    objects: Sequence[str],
-    source: TransferEnd,
-    destination: TransferEnd,
-    progress: TransferProgress | None,
-    verify: bool,
-) -> list[str]:
-    route = TransferRoute(source.runner, source.params, destination.runner, destination.params)
-    service = container.object_transfer(
-        source=container.object_registry(source.runner),
-        destination=container.object_registry(destination.runner),
-        destination_store=container.fragment_store(destination.runner),
-        destination_work=destination.runner,
-        transport=container.object_transport(route),
-        progress=progress or container.transfer_progress(),
-        verify=verify,
-    )
-    return [str(object_id) for object_id in service.transfer(objects)]
+                source_runner.rollback()
 
 
 def _reach(remote: TransferEnd) -> None:
     """Open the remote's connection now, so that failing to reach it says so plainly."""
     try:
-        remote.runner.native_connection()
+        remote.graph.sql_runner().connect()
     except EngineConnectionError as exc:
         # Built here, raised below: the new error carries no chain back to the driver.
         failure = RemoteEngineError(f"cannot reach the remote engine {remote.name!r}: {exc}")

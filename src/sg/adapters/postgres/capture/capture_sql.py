@@ -37,7 +37,7 @@ FORGET_DROPPED = sql.SQL("SELECT sg_audit.forget_dropped()")
 # The read sorts and hashes the whole log at once, and is planned per call: more memory than
 # the default spills to disk, and JIT compiling costs more than it saves. Enough float digits
 # keep distinct values distinct when rows are compared by their text.
-READ_SETTINGS = (("work_mem", "256MB"), ("jit", "off"), ("extra_float_digits", "3"))
+READ_SETTINGS = {"work_mem": "256MB", "jit": "off", "extra_float_digits": "3"}
 
 
 class TrackedTable(NamedTuple):

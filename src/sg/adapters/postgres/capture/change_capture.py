@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sg.adapters.postgres.capture import capture_sql as q
 from sg.adapters.postgres.capture.change_staging import release_changes, stage_changes
 from sg.adapters.postgres.catalog.relation import relation_args
 from sg.adapters.postgres.catalog.trust import require_trusted_columns
+from sg.adapters.postgres.session.session_settings import pinned_settings
 from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.domain.errors import (
     EngineNotInitializedError,
@@ -54,7 +53,7 @@ class PostgresChangeCapture:
     def read(self, table: TableRef, limit: int | None = None) -> CapturedChanges:
         """The states of the keys with a net change (at most `limit`), in key order."""
         entry = self._require_tracked(table)
-        with self._read_settings():
+        with pinned_settings(self._sql, q.READ_SETTINGS, local=True):
             rows = self._sql.run(q.read_changes(entry, limit), None, ResultShape.MANY_MANY)
         snapshot, reader, position = rows[0][: q.MARK_COLUMNS]
         watermark = Watermark(
@@ -67,7 +66,7 @@ class PostgresChangeCapture:
     def count(self, table: TableRef) -> tuple[int, int, int]:
         """Rows added, removed and updated net, counted by the server (no row travels)."""
         entry = self._require_tracked(table)
-        with self._read_settings():
+        with pinned_settings(self._sql, q.READ_SETTINGS, local=True):
             added, removed, updated = self._sql.run(
                 q.count_changes(entry), None, ResultShape.ONE_MANY
             )
@@ -76,7 +75,7 @@ class PostgresChangeCapture:
     def stage(self, table: TableRef) -> StagedChanges:
         """Keep the keys with a net change in a temporary table, with the read's watermark."""
         entry = self._require_tracked(table)
-        with self._read_settings():
+        with pinned_settings(self._sql, q.READ_SETTINGS, local=True):
             return stage_changes(self._sql, entry)
 
     def release(self, keys: StagedKeys) -> None:
@@ -116,27 +115,6 @@ class PostgresChangeCapture:
                 "run initialize() (or `sg init`) first"
             )
         self._installed = True
-
-    @contextmanager
-    def _read_settings(self) -> Iterator[None]:
-        names = [name for name, _ in q.READ_SETTINGS]
-        previous = self._sql.run(
-            "SELECT array_agg(current_setting(n) ORDER BY o) FROM unnest(%s::text[])"
-            " WITH ORDINALITY AS u(n, o)",
-            [names],
-            ResultShape.ONE_ONE,
-        )
-        self._apply(list(q.READ_SETTINGS))
-        yield
-        # Only on success: a failed read rolled back, and the settings (set locally) with it.
-        self._apply(list(zip(names, previous, strict=True)))
-
-    def _apply(self, settings: list[tuple[str, str]]) -> None:
-        self._sql.run(
-            "SELECT set_config(n, v, true) FROM unnest(%s::text[], %s::text[]) AS u(n, v)",
-            [[n for n, _ in settings], [v for _, v in settings]],
-            ResultShape.NONE,
-        )
 
 
 def _entry(row: tuple[Any, ...]) -> q.TrackedTable:

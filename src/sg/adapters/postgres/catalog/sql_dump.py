@@ -21,6 +21,20 @@ FETCH_ROWS = 5000
 # Values are rendered by the server as text literals under the canonical settings; the
 # script sets the same ones, so it reloads identically whatever either session had set.
 _SET = sql.SQL("SET {} TO {};\n")
+# The session that loads the script may be set up any way: it gets the settings the values
+# were written under (sg's own statements run under `session_mode.PINNED` and UTC).
+_SCRIPT_SETTINGS = {
+    "client_encoding": "UTF8",
+    "DateStyle": "ISO, MDY",
+    "IntervalStyle": "postgres",
+    "TimeZone": "UTC",
+    "extra_float_digits": "1",
+    "bytea_output": "hex",
+    "lc_monetary": "C",
+    "array_nulls": "on",
+    "xmloption": "content",
+    "standard_conforming_strings": "on",
+}
 
 
 class PostgresTableSqlDumper:
@@ -76,7 +90,7 @@ def _column_list(columns: str | Sequence[str] | ComposedSql) -> sql.Composable:
 
 def _preamble() -> str:
     # No table name in comments: a name may hold a newline and would end the comment.
-    settings = {**CANONICAL_SETTINGS, "standard_conforming_strings": "on"}
+    settings = _SCRIPT_SETTINGS
     # the names are our own constants, the values literals
     statements = (_SET.format(sql.SQL(k), sql.Literal(v)) for k, v in settings.items())
     return "-- sg SQL dump\n" + "".join(s.as_string(None) for s in statements)

@@ -11,14 +11,14 @@ polls for that warning after every chunk and stops reading.
 from __future__ import annotations
 
 import uuid
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
-from psycopg import errors as pg_errors
 from psycopg import sql
 
+from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.model import ResultShape, TableRef
-from sg.ports.sql import SqlRunner
 
 WARNING_MESSAGE = "sg: the COPY stream holds more rows than allowed"
 CONSTRAINT = "sg_load_row_limit"
@@ -29,8 +29,9 @@ SETTINGS = {"client_min_messages": "warning"}
 class RowLimit:
     """Install on an empty table, COPY into it, poll after each write, then remove."""
 
-    def __init__(self, runner: SqlRunner, table: TableRef, max_rows: int) -> None:
+    def __init__(self, runner: PostgresSession, table: TableRef, max_rows: int) -> None:
         self._sql = runner
+        self._listening: AbstractContextManager[None] | None = None
         self._table = table
         self._max = max_rows
         sequence = f"sg_load_rows_{uuid.uuid4().hex}"
@@ -60,14 +61,13 @@ class RowLimit:
                 self._function,
             )
         )
-        self._sql.native_connection().add_notice_handler(self._on_notice)
+        self._listening = self._sql.notices(self._on_notice)
+        self._listening.__enter__()
         return self
 
     def poll(self) -> None:
         """Take in whatever the server sent so far; sets `exceeded` on its warning."""
-        pgconn = self._sql.native_connection().pgconn
-        pgconn.consume_input()
-        pgconn.is_busy()  # parses the input: notices reach the handler now
+        self._sql.poll_notices()
 
     def __exit__(
         self,
@@ -75,7 +75,8 @@ class RowLimit:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._sql.native_connection().remove_notice_handler(self._on_notice)
+        if self._listening is not None:
+            self._listening.__exit__(None, None, None)
         if kind is not None:
             return  # the caller rolls its savepoint back, and these with it
         self._run(
@@ -86,8 +87,8 @@ class RowLimit:
         self._run(sql.SQL("DROP FUNCTION {}()").format(self._function))
         self._run(sql.SQL("DROP SEQUENCE {}").format(self._sequence))
 
-    def _on_notice(self, diagnostic: pg_errors.Diagnostic) -> None:
-        if diagnostic.message_primary == WARNING_MESSAGE:
+    def _on_notice(self, message: str) -> None:
+        if message == WARNING_MESSAGE:
             self.exceeded = True
 
     def _run(self, statement: sql.Composable, args: Any = None) -> None:

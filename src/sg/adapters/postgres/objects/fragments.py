@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
 from psycopg import sql
 
 from sg.adapters.postgres.catalog.relation import relation_size
@@ -24,12 +23,11 @@ from sg.adapters.postgres.objects.tuple_image import (
     image_columns,
 )
 from sg.adapters.postgres.session.session_settings import CANONICAL_SETTINGS, pinned_settings
-from sg.adapters.postgres.session.sql_runner import as_query
+from sg.adapters.postgres.session.sql_runner import PostgresSession, as_query
 from sg.domain.column_schema import FLAG_COLUMN, with_flag
 from sg.domain.errors import CorruptDumpError, InvalidIdentifierError, UndefinedObjectError
 from sg.domain.model import ColumnSpec, ResultShape, RowFilter, StagedKeys, TableRef
 from sg.domain.object_record import ContentDigest, FragmentInfo
-from sg.ports.sql import SqlRunner
 
 # Digests sort every row image once; give that sort room and skip JIT compilation, which
 # costs more than it saves on these one-pass queries.
@@ -47,7 +45,7 @@ _MISSING = sql.SQL(
 class PostgresFragmentStore:
     """Fragment tables in the engine's database, through the SQL port."""
 
-    def __init__(self, runner: SqlRunner) -> None:
+    def __init__(self, runner: PostgresSession) -> None:
         self._sql = runner
 
     def columns(self, table: TableRef) -> list[ColumnSpec]:
@@ -199,12 +197,9 @@ class PostgresFragmentStore:
             return None
         if not isinstance(row_filter.condition, str | sql.Composable):
             raise TypeError("a row filter's condition must be str or psycopg.sql.Composable")
-        query = as_query(row_filter.condition)
-        args = row_filter.arguments
-        if not args:
-            return query
-        with psycopg.ClientCursor(self._sql.native_connection()) as cursor:
-            return sql.SQL(cursor.mogrify(query, list(args)))
+        if not row_filter.arguments:
+            return as_query(row_filter.condition)
+        return self._sql.bind(row_filter.condition, row_filter.arguments)
 
     def _source_columns(self, source: TableRef) -> list[ImageColumn]:
         require_plain_source(self._sql, source)

@@ -7,16 +7,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 from psycopg import sql
 from psycopg.types.json import Json, Jsonb
 
 from sg.adapters.postgres.catalog.trust import require_trusted_types
 from sg.adapters.postgres.objects.key_match import KeyShape
-from sg.adapters.postgres.session.errors import translate_error
+from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.errors import DataValueError
 from sg.domain.model import ResultShape, TableRef
-from sg.ports.sql import SqlRunner
 
 _names = itertools.count(1)
 _JSON_WRAPPERS: dict[str, type[Json] | type[Jsonb]] = {"json": Json, "jsonb": Jsonb}
@@ -24,7 +22,7 @@ _JSON_WRAPPERS: dict[str, type[Json] | type[Jsonb]] = {"json": Json, "jsonb": Js
 
 @contextmanager
 def uploaded_keys(
-    runner: SqlRunner, source: TableRef, shape: KeyShape, keys: Sequence[tuple[Any, ...]]
+    runner: PostgresSession, source: TableRef, shape: KeyShape, keys: Sequence[tuple[Any, ...]]
 ) -> Iterator[str]:
     """A temporary table (yielded by name) holding `keys`, typed like the source's key."""
     name = f"sg_keys_{next(_names)}"
@@ -58,19 +56,15 @@ def uploaded_keys(
 
 
 def _copy_in(
-    runner: SqlRunner, name: str, shape: KeyShape, keys: Sequence[tuple[Any, ...]]
+    runner: PostgresSession, name: str, shape: KeyShape, keys: Sequence[tuple[Any, ...]]
 ) -> None:
     wrappers = [_JSON_WRAPPERS.get(c.spec.type) for c in shape.columns]
     statement = sql.SQL("COPY {} FROM STDIN").format(sql.Identifier("pg_temp", name))
-    conn = runner.native_connection()
-    try:
-        with conn.cursor() as cursor, cursor.copy(statement) as copy:
-            for key in keys:
-                copy.write_row(
-                    [
-                        wrap(value) if wrap is not None and value is not None else value
-                        for wrap, value in zip(wrappers, key, strict=True)
-                    ]
-                )
-    except psycopg.Error as exc:
-        raise translate_error(exc) from exc
+    with runner.copy(statement) as pipe:
+        for key in keys:
+            pipe.write_row(
+                [
+                    wrap(value) if wrap is not None and value is not None else value
+                    for wrap, value in zip(wrappers, key, strict=True)
+                ]
+            )

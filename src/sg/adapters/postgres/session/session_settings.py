@@ -9,50 +9,51 @@ from sg.domain.errors import SgError
 from sg.domain.model import ResultShape
 from sg.ports.sql import SqlRunner
 
-# Everything that can change how a value is turned into bytes by send or output functions.
-CANONICAL_SETTINGS: Mapping[str, str] = {
-    "client_encoding": "UTF8",
-    "DateStyle": "ISO, MDY",
-    "IntervalStyle": "postgres",
-    "TimeZone": "UTC",
-    "extra_float_digits": "1",
-    "bytea_output": "hex",
-    "lc_monetary": "C",
-    # Canonical images re-read arrays from their text form: NULL must stay NULL, and XML
-    # fragments must read back.
-    "array_nulls": "on",
-    "xmloption": "content",
-}
+# What value-to-bytes conversions depend on beyond what every sg statement runs under
+# (`session_mode.PINNED`: encoding, DateStyle, IntervalStyle, float digits, bytea output,
+# lc_monetary, array_nulls, xmloption): the time zone, which sg leaves the user's otherwise.
+CANONICAL_SETTINGS: Mapping[str, str] = {"TimeZone": "UTC"}
 
 _READ = (
-    "SELECT array_agg(current_setting(n) ORDER BY o)"
-    " FROM unnest(%s::text[]) WITH ORDINALITY AS u(n, o)"
+    "SELECT pg_catalog.array_agg(pg_catalog.current_setting(u.n) ORDER BY u.o)"
+    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS u(n, o)"
 )
-_WRITE = "SELECT count(set_config(n, v, false)) FROM unnest(%s::text[], %s::text[]) AS u(n, v)"
+_WRITE = (
+    "SELECT pg_catalog.count(pg_catalog.set_config(u.n, u.v, %s))"
+    " FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.text[]),"
+    " pg_catalog.unnest(%s::pg_catalog.text[])) AS u(n, v)"
+)
 
 
 @contextlib.contextmanager
-def pinned_settings(runner: SqlRunner, settings: Mapping[str, str]) -> Iterator[None]:
-    """Run the block with `settings` in force (two round trips at most when they differ)."""
+def pinned_settings(
+    runner: SqlRunner, settings: Mapping[str, str], *, local: bool = False
+) -> Iterator[None]:
+    """Run the block with `settings` in force (two round trips at most when they differ).
+
+    `local` sets them for the transaction only: a rollback undoes them, so they are put
+    back only when the block succeeds. Session-wide ones are put back in any case.
+    """
     names = list(settings)
+    if not names:
+        yield
+        return
     previous = runner.run(_READ, [names], ResultShape.ONE_ONE)
     changed = [(n, p) for n, p in zip(names, previous, strict=True) if p != settings[n]]
     if changed:
-        runner.run(
-            _WRITE, [[n for n, _ in changed], [settings[n] for n, _ in changed]], ResultShape.NONE
-        )
+        _write(runner, local, [n for n, _ in changed], [settings[n] for n, _ in changed])
     try:
         yield
     except BaseException:
-        if changed:
+        if changed and not local:
             # The transaction may be aborted; rolling it (or the savepoint) back undoes
             # these settings too, so the error already unwinding is the one worth raising.
             with contextlib.suppress(SgError):
-                _restore(runner, changed)
+                _write(runner, local, [n for n, _ in changed], [p for _, p in changed])
         raise
     if changed:
-        _restore(runner, changed)
+        _write(runner, local, [n for n, _ in changed], [p for _, p in changed])
 
 
-def _restore(runner: SqlRunner, changed: list[tuple[str, str]]) -> None:
-    runner.run(_WRITE, [[n for n, _ in changed], [p for _, p in changed]], ResultShape.NONE)
+def _write(runner: SqlRunner, local: bool, names: list[str], values: list[str]) -> None:
+    runner.run(_WRITE, [local, names, values], ResultShape.NONE)

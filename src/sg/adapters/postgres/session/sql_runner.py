@@ -1,4 +1,5 @@
-"""The psycopg implementation of the SQL port: one lazy connection, explicit transactions."""
+"""The Postgres session: the SQL port over one lazy psycopg connection, and the driver work
+the PostgreSQL adapters need beyond it (COPY, client-side binding, notices, typed errors)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
+from psycopg.abc import Buffer
 from psycopg.pq import TransactionStatus
 
 from sg.adapters.postgres.session.connection import Connection, connect_engine
 from sg.adapters.postgres.session.errors import translate_error
 from sg.adapters.postgres.session.session_mode import SessionMode
+from sg.adapters.postgres.session.session_settings import pinned_settings
 from sg.domain.engine_params import EngineParams
-from sg.domain.errors import EngineConnectionError, SgError
+from sg.domain.errors import EngineConnectionError, SgError, TransportUnavailableError
 from sg.domain.model import ResultShape
-from sg.ports.sql import Arguments, Statement
+from sg.ports.sql import Arguments, SqlRunner, Statement
 
 log = logging.getLogger(__name__)
+Refine = Callable[[psycopg.Error, SgError], SgError]
+"""Given a driver error and its typed translation, the error to raise instead."""
 _cursor_names = itertools.count(1)
 T = TypeVar("T")
 
@@ -58,6 +63,27 @@ def _escape_percent(part: sql.Composable, context: Connection) -> sql.Composable
     return part
 
 
+def session_of(runner: SqlRunner, user: str) -> PostgresSession:
+    """`runner` as the Postgres session `user` needs; `TransportUnavailableError` otherwise."""
+    if not isinstance(runner, PostgresSession):
+        raise TransportUnavailableError(f"{user} needs a PostgreSQL session, not {runner!r}")
+    return runner
+
+
+class CopyPipe:
+    """One running COPY: iterate it for the data of `COPY TO`, write to it for `COPY FROM`."""
+
+    def __init__(self, copy: psycopg.Copy) -> None:
+        self._copy = copy
+        # Bound once: these run per chunk or per row.
+        self.write = copy.write
+        self.write_row = copy.write_row
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[Buffer]:
+        return iter(self._copy)
+
+
 def shape_result(cursor: psycopg.Cursor[tuple[Any, ...]], shape: ResultShape) -> Any:
     """Shape a cursor's result set as `ResultShape` says (None when there is no result set)."""
     if cursor.description is None or shape == ResultShape.NONE:
@@ -73,8 +99,11 @@ def shape_result(cursor: psycopg.Cursor[tuple[Any, ...]], shape: ResultShape) ->
     return rows
 
 
-class PsycopgSqlRunner:
+class PostgresSession:
     """Runs SQL on one engine's connection, opened on first use and reopened if it broke.
+
+    Driver errors become sg's typed errors in one place, `translated()`: statements, COPY
+    and cursors all go through it.
 
     sg's own statements run under pinned session settings (search_path, encoding, date and
     float formats: see `session_mode`); statements inside `user_session()` run under the
@@ -90,11 +119,97 @@ class PsycopgSqlRunner:
         self._mode = SessionMode()
 
     def __repr__(self) -> str:
-        return f"PsycopgSqlRunner({self._name!r}, {self._params.describe()!r})"
+        return f"PostgresSession({self._name!r}, {self._params.describe()!r})"
 
     def native_connection(self) -> Connection:
         """The open psycopg connection (opened now if needed), in the mode the caller is in."""
         return self._retrying(lambda conn: conn)
+
+    def connect(self) -> None:
+        """Open the connection now unless it is open; `EngineConnectionError` if it cannot."""
+        self.native_connection()
+
+    @property
+    def broken(self) -> bool:
+        """True when the server or the network ended the open connection."""
+        return self._conn is not None and self._conn.broken
+
+    @contextmanager
+    def translated(
+        self,
+        refine: Refine | None = None,
+        secrets: Sequence[str | None] = (),
+        *,
+        undo: bool = False,
+    ) -> Iterator[None]:
+        """Driver errors inside become sg's typed errors, passwords masked; `refine` may
+        replace the typed error with a more telling one (it sees the driver's error too).
+
+        With `undo`, the failed work is rolled back first (the innermost savepoint, else the
+        transaction), as for every statement the SQL port runs.
+        """
+        try:
+            yield
+        except psycopg.Error as exc:
+            error = self._fail(exc, secrets) if undo else self._translate(exc, secrets)
+            raise (error if refine is None else refine(exc, error)) from exc
+
+    @contextmanager
+    def cursor(
+        self, refine: Refine | None = None, secrets: Sequence[str | None] = ()
+    ) -> Iterator[psycopg.Cursor[tuple[Any, ...]]]:
+        """A cursor on the open connection under sg's settings; its errors `translated()`."""
+        conn = self.native_connection()
+        with self.translated(refine, secrets), conn.cursor() as cursor:
+            yield cursor
+
+    @contextmanager
+    def copy(
+        self,
+        statement: sql.SQL | sql.Composed,
+        refine: Refine | None = None,
+        secrets: Sequence[str | None] = (),
+    ) -> Iterator[CopyPipe]:
+        """Run `COPY ... TO STDOUT` (iterate the pipe) or `COPY ... FROM STDIN` (write to it);
+        the pipe's `rows` is set when the block ends."""
+        with self.cursor(refine, secrets) as cursor:
+            with cursor.copy(statement) as copy:
+                pipe = CopyPipe(copy)
+                yield pipe
+            pipe.rows = int(cursor.rowcount)
+
+    def bind(self, statement: Statement, arguments: Sequence[Any]) -> sql.Composable:
+        """`statement` with `arguments` bound client-side, as a composable with no placeholders."""
+        query = as_query(statement)
+        with self.translated(), psycopg.ClientCursor(self.native_connection()) as cursor:
+            return sql.SQL(cursor.mogrify(query, list(arguments)))
+
+    @contextmanager
+    def notices(self, handler: Callable[[str], None]) -> Iterator[None]:
+        """Pass the primary message of each notice or warning the server sends to `handler`."""
+
+        def on_notice(diagnostic: psycopg.errors.Diagnostic) -> None:
+            handler(diagnostic.message_primary or "")
+
+        conn = self.native_connection()
+        conn.add_notice_handler(on_notice)
+        try:
+            yield
+        finally:
+            conn.remove_notice_handler(on_notice)
+
+    def poll_notices(self) -> None:
+        """Take in what the server sent so far (during a COPY too): notices reach handlers now."""
+        pgconn = self.native_connection().pgconn
+        pgconn.consume_input()
+        pgconn.is_busy()  # parses the input
+
+    def idle(self) -> bool:
+        """True when no transaction is in progress (nor a connection open to hold one)."""
+        conn = self._conn
+        if conn is None or conn.closed:
+            return True
+        return conn.info.transaction_status == TransactionStatus.IDLE
 
     @contextmanager
     def user_session(self) -> Iterator[None]:
@@ -141,46 +256,35 @@ class PsycopgSqlRunner:
         """Run a statement once per argument set, pipelined; `schema` is the batch's search_path."""
         conn = self.native_connection()
         query = with_arguments(as_query(statement), arguments, conn)
-        previous_path: str | None = None
-        try:
-            with conn.cursor() as cursor:
-                if schema is not None:
-                    previous_path = self._set_search_path(cursor, sql.Identifier(schema))
-                cursor.executemany(query, arguments)
-                if previous_path is not None:
-                    self._restore_search_path(cursor, previous_path)
-        except psycopg.Error as exc:
-            error = self._fail(exc)
-            if previous_path is not None and self._conn is not None and not self._conn.closed:
-                # Rolling back already undid the SET; restoring is a cheap certainty.
-                with self._conn.cursor() as cursor:
-                    self._restore_search_path(cursor, previous_path)
-            raise error from exc
+        path = {} if schema is None else {"search_path": sql.Identifier(schema).as_string(conn)}
+        with (
+            pinned_settings(self, path),
+            self.translated(undo=True),
+            conn.cursor() as cursor,
+        ):
+            cursor.executemany(query, arguments)
 
     def stream(
         self, statement: Statement, arguments: Arguments | None, batch_rows: int
     ) -> Iterator[tuple[Any, ...]]:
         """Yield a query's rows through a server-side cursor, `batch_rows` at a time."""
         conn = self.native_connection()
-        try:
-            with conn.cursor(name=f"sg_stream_{next(_cursor_names)}") as cursor:
-                cursor.itersize = batch_rows
-                cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
-                yield from cursor
-        except psycopg.Error as exc:
-            raise self._fail(exc) from exc
+        with (
+            self.translated(undo=True),
+            conn.cursor(name=f"sg_stream_{next(_cursor_names)}") as cursor,
+        ):
+            cursor.itersize = batch_rows
+            cursor.execute(with_arguments(as_query(statement), arguments, conn), arguments)
+            yield from cursor
 
     def column_names(self, statement: Statement, arguments: Arguments | None) -> list[str]:
         """The names of the columns a query returns, without fetching its rows."""
         probe = sql.SQL("SELECT * FROM ({}) AS sg_probe LIMIT 0").format(as_query(statement))
         conn = self.native_connection()
         query = with_arguments(probe, arguments, conn)
-        try:
-            with conn.cursor() as cursor:
-                cursor.execute(query, arguments)
-                return [column.name for column in cursor.description or ()]
-        except psycopg.Error as exc:
-            raise self._fail(exc) from exc
+        with self.translated(undo=True), conn.cursor() as cursor:
+            cursor.execute(query, arguments)
+            return [column.name for column in cursor.description or ()]
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -265,9 +369,13 @@ class PsycopgSqlRunner:
     def _unwind_to(self, name: str) -> None:
         del self._savepoints[self._savepoints.index(name) :]
 
-    def _fail(self, exc: psycopg.Error) -> SgError:
+    def _translate(self, exc: psycopg.Error, secrets: Sequence[str | None] = ()) -> SgError:
+        """The typed error for a driver error, this engine's passwords and `secrets` masked."""
+        return translate_error(exc, (self._params.password, self._params.admin_password, *secrets))
+
+    def _fail(self, exc: psycopg.Error, secrets: Sequence[str | None] = ()) -> SgError:
         """Undo the failed work (innermost savepoint, else the transaction) and type the error."""
-        error = translate_error(exc, (self._params.password, self._params.admin_password))
+        error = self._translate(exc, secrets)
         conn = self._conn
         self._mode.rolled_back()
         if conn is None or conn.closed or conn.broken:
@@ -290,16 +398,3 @@ class PsycopgSqlRunner:
             log.warning("engine %s: recovery after an error failed; reconnecting", self._name)
             self._forget_connection()
         return error
-
-    @staticmethod
-    def _set_search_path(cursor: psycopg.Cursor[tuple[Any, ...]], schema: sql.Identifier) -> str:
-        row = cursor.execute("SELECT current_setting('search_path')").fetchone()
-        previous = str(row[0]) if row else "public"
-        cursor.execute(
-            "SELECT set_config('search_path', %s, false)", [schema.as_string(cursor.connection)]
-        )
-        return previous
-
-    @staticmethod
-    def _restore_search_path(cursor: psycopg.Cursor[tuple[Any, ...]], previous: str) -> None:
-        cursor.execute("SELECT set_config('search_path', %s, false)", [previous])

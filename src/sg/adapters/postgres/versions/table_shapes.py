@@ -10,11 +10,11 @@ from psycopg import sql
 
 from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
 from sg.adapters.postgres.catalog.type_names import check_type_name
-from sg.adapters.postgres.objects.fragments import PostgresFragmentStore
 from sg.domain.errors import TableNotFoundError
 from sg.domain.model import Change, ChangeKind, ResultShape, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.versions import ColumnDef, IndexDef, TableShape
+from sg.ports.fragments import FragmentStore
 from sg.ports.sql import SqlRunner
 
 _TABLES = sql.SQL(
@@ -56,9 +56,9 @@ _INDEXES = sql.SQL(
 class PostgresTableShapes:
     """Reads and builds tables' shapes and compares rows, through the SQL port."""
 
-    def __init__(self, runner: SqlRunner) -> None:
+    def __init__(self, runner: SqlRunner, fragments: FragmentStore) -> None:
         self._sql = runner
-        self._fragments = PostgresFragmentStore(runner)
+        self._fragments = fragments
 
     def tables(self, schema: str) -> list[str]:
         """Names of the ordinary and partitioned tables of `schema`, sorted."""
