@@ -19,9 +19,12 @@ from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
-from tests.fakes.capture import FakeChangeCapture, FakeSqlRunner
-from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
-from tests.fakes.fragments import FakeDatabase, FakeFragmentStore
+from tests.fakes.capture import FakeChangeCapture
+from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.database import FakeDatabase
+from tests.fakes.fragments import FakeFragmentStore
+from tests.fakes.registry import FakeObjectRegistry
+from tests.fakes.sql import FakeSqlRunner
 
 
 @dataclass

@@ -1,115 +1,23 @@
-"""Hand-written in-memory fakes of sg's ports."""
+"""An in-memory fake of the change-capture port: tables, their change log, net key states."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
-from sg.domain.engine_params import EngineParams
 from sg.domain.errors import (
     EngineNotInitializedError,
-    SqlSyntaxError,
     TableNotFoundError,
     TableNotTrackedError,
 )
-from sg.domain.model import ResultShape, StagedKeys, TableRef
-from sg.ports.sql import Arguments, Statement
+from sg.domain.model import StagedKeys, TableRef
 
 
 @dataclass
-class FakeSqlRunner:
-    """A SQL port that answers scripted queries from memory and records what it ran."""
-
-    params: EngineParams
-    name: str
-    answers: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    pending: list[tuple[str, Any]] = field(default_factory=list)
-    committed: list[tuple[str, Any]] = field(default_factory=list)
-    closed: bool = False
-    opened: bool = False
-
-    def _text(self, statement: Statement) -> str:
-        return statement if isinstance(statement, str) else statement.as_string(None)
-
-    def run(self, statement: Statement, arguments: Arguments | None, shape: ResultShape) -> Any:
-        """Answer from `answers` (by statement text) or record the statement."""
-        self.opened = True
-        text = self._text(statement)
-        if text.startswith("SELEC "):
-            raise SqlSyntaxError('syntax error at or near "SELEC"', "42601")
-        self.pending.append((text, arguments))
-        rows = self.answers.get(text)
-        if rows is None or shape == ResultShape.NONE:
-            return None
-        if shape == ResultShape.ONE_ONE:
-            return rows[0][0] if rows else None
-        if shape == ResultShape.ONE_MANY:
-            return rows[0] if rows else None
-        if shape == ResultShape.MANY_ONE:
-            return [row[0] for row in rows]
-        return list(rows)
-
-    def run_batch(
-        self, statement: Statement, arguments: Sequence[Arguments], schema: str | None
-    ) -> None:
-        """Record each argument set as one run of the statement."""
-        for args in arguments:
-            self.run(statement, args, ResultShape.NONE)
-
-    def stream(
-        self, statement: Statement, arguments: Arguments | None, batch_rows: int
-    ) -> Iterator[tuple[Any, ...]]:
-        """Yield the scripted rows."""
-        yield from self.answers.get(self._text(statement), [])
-
-    def column_names(self, statement: Statement, arguments: Arguments | None) -> list[str]:
-        """No schema knowledge: no columns."""
-        return []
-
-    @contextmanager
-    def user_session(self) -> Iterator[None]:
-        """No session settings to switch."""
-        yield
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Keep the statements run inside only if the block succeeds."""
-        mark = len(self.pending)
-        try:
-            yield
-        except BaseException:
-            del self.pending[mark:]
-            raise
-
-    def commit(self) -> None:
-        """Move pending statements to `committed`."""
-        self.committed += self.pending
-        self.pending.clear()
-
-    def rollback(self) -> None:
-        """Forget pending statements."""
-        self.pending.clear()
-
-    def close(self) -> None:
-        """Commit and mark closed."""
-        self.commit()
-        self.closed = True
-
-    def connect(self) -> None:
-        """Mark the fake open."""
-        self.opened = True
-
-    def idle(self) -> bool:
-        """Nothing pending."""
-        return not self.pending
-
-
-@dataclass
-class FakeTable:
+class CaptureTable:
     """A table of the fake capture: column names, key columns (none: the whole row) and rows."""
 
     columns: list[str]
@@ -139,7 +47,7 @@ class FakeChangeCapture:
     """
 
     installed: bool = True
-    tables: dict[TableRef, FakeTable] = field(default_factory=dict)
+    tables: dict[TableRef, CaptureTable] = field(default_factory=dict)
     logs: dict[TableRef, list[LogEntry]] = field(default_factory=dict)
     seq: int = 0
     # Staged key sets by handle: per changed key, the key and whether it has a row now.
@@ -148,7 +56,7 @@ class FakeChangeCapture:
 
     def create_table(self, ref: TableRef, columns: list[str], key: Sequence[str] = ()) -> None:
         """Create an empty table."""
-        self.tables[ref] = FakeTable(list(columns), list(key))
+        self.tables[ref] = CaptureTable(list(columns), list(key))
 
     def drop_table(self, ref: TableRef) -> None:
         """Drop a table, which ends its tracking."""
@@ -261,7 +169,7 @@ def _matches(row: dict[str, Any], where: dict[str, Any]) -> bool:
     return all(row[column] == value for column, value in where.items())
 
 
-def _keyed_states(table: FakeTable, log: list[LogEntry]) -> list[KeyState]:
+def _keyed_states(table: CaptureTable, log: list[LogEntry]) -> list[KeyState]:
     first: dict[tuple[Any, ...], LogEntry] = {}
     for entry in sorted(log, key=lambda e: (e.seq, not e.existed)):
         first.setdefault(table.key_of(entry.row), entry)
@@ -280,7 +188,7 @@ def _keyed_states(table: FakeTable, log: list[LogEntry]) -> list[KeyState]:
     return states
 
 
-def _row_states(table: FakeTable, log: list[LogEntry]) -> list[KeyState]:
+def _row_states(table: CaptureTable, log: list[LogEntry]) -> list[KeyState]:
     removed: Counter[tuple[Any, ...]] = Counter()
     added: Counter[tuple[Any, ...]] = Counter()
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}

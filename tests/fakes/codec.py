@@ -1,4 +1,4 @@
-"""In-memory fakes of the object-registry and object-codec ports."""
+"""An in-memory fake of the object-codec port over the fake database."""
 
 from __future__ import annotations
 
@@ -8,41 +8,13 @@ from collections.abc import Sequence
 from typing import IO
 
 from sg.domain.content_digest import BlockDigest
-from sg.domain.errors import CorruptDumpError, DuplicateObjectError
+from sg.domain.errors import CorruptDumpError
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.object_id import ObjectId
-from sg.domain.object_record import LoadedBody, ObjectRecord
-from tests.fakes.fragments import FakeDatabase, image
+from sg.domain.object_record import LoadedBody
+from tests.fakes.database import FakeDatabase, image
 
 FAKE_SIGNATURE = b"FAKEBODY"
 TRAILER = b"\xff\xff\xff\xff"
-
-
-class FakeObjectRegistry:
-    """Registry rows in `FakeDatabase`."""
-
-    def __init__(self, db: FakeDatabase) -> None:
-        self.db = db
-
-    def get(self, object_id: ObjectId) -> ObjectRecord | None:
-        """The record, or None."""
-        self.db.operations += 1
-        return self.db.registry.get(object_id)
-
-    def add(self, record: ObjectRecord) -> None:
-        """Register; `DuplicateObjectError` if registered already."""
-        self.db.operations += 1
-        if record.object_id in self.db.registry:
-            raise DuplicateObjectError(f"object {record.object_id} is registered already")
-        self.db.registry[record.object_id] = record
-
-    def ids(self) -> list[ObjectId]:
-        """Sorted ids."""
-        return sorted(self.db.registry)
-
-    def lock(self, object_id: ObjectId) -> None:
-        """Record the lock."""
-        self.db.locked.append(object_id)
 
 
 class FakeObjectCodec:

@@ -1,50 +1,17 @@
-"""In-memory fakes of the transport, unit-of-work and progress ports."""
+"""An in-memory fake of the transport port: copies rows between fake databases, with faults."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sg.domain.content_digest import BlockDigest
 from sg.domain.errors import EngineConnectionError
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.object_id import ObjectId, object_table
+from sg.domain.object_id import object_table
 from sg.domain.object_record import LoadedBody, ObjectRecord
 from sg.ports.transport import RowsMoved
-from tests.fakes.codec import FakeObjectRegistry
-from tests.fakes.fragments import FakeDatabase, Row, image
-
-
-@dataclass
-class FakeUnitOfWork:
-    """Commit keeps the database as it is; rollback puts back the last committed state."""
-
-    db: FakeDatabase
-    commits: int = 0
-    rollbacks: int = 0
-    _committed: tuple[object, object] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._committed = self._state()
-
-    def commit(self) -> None:
-        """Keep everything done so far."""
-        self.commits += 1
-        self._committed = self._state()
-
-    def rollback(self) -> None:
-        """Undo everything since the last commit."""
-        self.rollbacks += 1
-        tables, registry = copy.deepcopy(self._committed)
-        self.db.tables, self.db.registry = tables, registry  # type: ignore[assignment]
-
-    def is_clean(self) -> bool:
-        """True when nothing is left uncommitted."""
-        return self._state() == self._committed
-
-    def _state(self) -> tuple[object, object]:
-        return copy.deepcopy((self.db.tables, self.db.registry))
+from tests.fakes.database import FakeDatabase, Row, image
 
 
 @dataclass
@@ -90,38 +57,6 @@ class FakeTransport:
             on_rows(len(target.rows))
         self.copied.append(table)
         return LoadedBody(len(target.rows), digest.digest() if self.sees_bytes else None)
-
-
-@dataclass
-class RecordingProgress:
-    """Remembers every call, in order."""
-
-    events: list[tuple[str, int, int]] = field(default_factory=list)
-
-    def started(self, objects: int, rows: int) -> None:
-        """Record the totals."""
-        self.events.append(("started", objects, rows))
-
-    def advanced(self, objects: int, rows: int) -> None:
-        """Record the counts."""
-        self.events.append(("advanced", objects, rows))
-
-    def finished(self) -> None:
-        """Record the end."""
-        self.events.append(("finished", 0, 0))
-
-
-class RacingRegistry(FakeObjectRegistry):
-    """A registry where another transfer registers an object just before we lock it."""
-
-    def __init__(self, db: FakeDatabase, on_lock: Callable[[ObjectId], None]) -> None:
-        super().__init__(db)
-        self._on_lock = on_lock
-
-    def lock(self, object_id: ObjectId) -> None:
-        """Let the other transfer win, then take the lock."""
-        self._on_lock(object_id)
-        super().lock(object_id)
 
 
 def copy_object(record: ObjectRecord, rows: list[Row], db: FakeDatabase) -> None:

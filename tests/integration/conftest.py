@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
 
 import pytest
 
 from sg import PsycopgEngine
+from tests.support.engines import EngineFactory
 from tests.support.servers import TestServer, provision_servers
-
-E = TypeVar("E", bound=PsycopgEngine)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -50,31 +48,6 @@ def db_params(server: TestServer) -> Iterator[dict[str, str]]:
         yield server.params(name)
     finally:
         server.drop_database(name)
-
-
-class EngineFactory:
-    """Builds engines of any facade class, each on its own fresh database, and cleans up."""
-
-    def __init__(self, default: TestServer) -> None:
-        self._default = default
-        self._created: list[tuple[PsycopgEngine, TestServer, str]] = []
-
-    def __call__(self, kind: type[E], on: TestServer | None = None) -> E:
-        target = on or self._default
-        name = target.create_database()
-        engine = kind(target.params(name), f"test-{len(self._created)}")
-        self._created.append((engine, target, name))
-        return engine
-
-    def cleanup(self) -> None:
-        """Close every engine built and drop its database."""
-        created, self._created = self._created, []
-        for engine, target, name in created:
-            try:
-                engine.rollback()
-                engine.close()
-            finally:
-                target.drop_database(name)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from psycopg import sql
 
 from sg import AuditTriggerChangeEngine, Change, ChangeKind
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory, tracked_engine
 
 SCHEMA = 'sch"ema; drop'
 TABLE = "tä ble'; DROP TABLE x; --"
@@ -15,10 +15,8 @@ KEY, TEXT, OTHER = 'k"ey', "spa ce;", "ünï'cödé"
 
 @pytest.fixture
 def tracker(make_engine: EngineFactory) -> AuditTriggerChangeEngine:
-    engine = make_engine(AuditTriggerChangeEngine)
-    engine.initialize()
-    engine.run_sql(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA)))
-    return engine
+    schema = sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(SCHEMA))
+    return tracked_engine(make_engine, schema, tables=())
 
 
 @pytest.mark.parametrize("keyed", [True, False], ids=["primary key", "whole-row key"])

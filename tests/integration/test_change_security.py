@@ -19,7 +19,7 @@ from sg import (
     PermissionDeniedError,
     ResultShape,
 )
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory, tracked_engine
 from tests.support.servers import TestServer
 
 
@@ -46,13 +46,11 @@ def as_role(params: dict[str, str], role: tuple[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def tracker(make_engine: EngineFactory) -> AuditTriggerChangeEngine:
-    engine = make_engine(AuditTriggerChangeEngine)
-    engine.initialize()
-    engine.run_sql("CREATE TABLE t (id int PRIMARY KEY, v text)")
-    engine.run_sql("INSERT INTO t VALUES (1, 'a'), (2, 'b')")
-    engine.track_tables([("public", "t")])
-    engine.commit()
-    return engine
+    return tracked_engine(
+        make_engine,
+        "CREATE TABLE t (id int PRIMARY KEY, v text)",
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    )
 
 
 @pytest.fixture

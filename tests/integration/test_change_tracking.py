@@ -14,7 +14,7 @@ from sg import (
     TableNotFoundError,
     TableNotTrackedError,
 )
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory, tracked_engine
 
 INSERT, DELETE, UPDATE = ChangeKind.INSERT, ChangeKind.DELETE, ChangeKind.UPDATE
 
@@ -22,71 +22,15 @@ INSERT, DELETE, UPDATE = ChangeKind.INSERT, ChangeKind.DELETE, ChangeKind.UPDATE
 @pytest.fixture
 def tracker(make_engine: EngineFactory) -> AuditTriggerChangeEngine:
     """An initialized engine with `public.t (id int PRIMARY KEY, v text, w int)` tracked."""
-    engine = make_engine(AuditTriggerChangeEngine)
-    engine.initialize()
-    engine.run_sql("CREATE TABLE t (id int PRIMARY KEY, v text, w int)")
-    engine.run_sql("INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 30)")
-    engine.track_tables([("public", "t")])
-    engine.commit()
-    return engine
+    return tracked_engine(
+        make_engine,
+        "CREATE TABLE t (id int PRIMARY KEY, v text, w int)",
+        "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20), (3, 'c', 30)",
+    )
 
 
 def pending(engine: AuditTriggerChangeEngine, table: str = "t") -> list[Change]:
     return engine.get_pending_changes("public", table)
-
-
-def test_insert_then_update_is_an_insert_of_the_final_row(
-    tracker: AuditTriggerChangeEngine,
-) -> None:
-    tracker.run_sql("INSERT INTO t VALUES (4, 'd', 40)")
-    tracker.run_sql("UPDATE t SET v = 'dd' WHERE id = 4")
-    tracker.commit()
-    assert pending(tracker) == [Change((4,), INSERT, {"id": 4, "v": "dd", "w": 40})]
-
-
-def test_insert_then_delete_is_nothing(tracker: AuditTriggerChangeEngine) -> None:
-    tracker.run_sql("INSERT INTO t VALUES (4, 'd', 40)")
-    tracker.run_sql("UPDATE t SET w = 41 WHERE id = 4")
-    tracker.run_sql("DELETE FROM t WHERE id = 4")
-    assert pending(tracker) == []
-    assert not tracker.has_pending_changes("public")
-
-
-def test_delete_then_identical_reinsert_is_nothing(tracker: AuditTriggerChangeEngine) -> None:
-    tracker.run_sql("DELETE FROM t WHERE id = 1")
-    tracker.run_sql("INSERT INTO t VALUES (1, 'a', 10)")
-    assert pending(tracker) == []
-
-
-def test_update_and_update_back_is_nothing(tracker: AuditTriggerChangeEngine) -> None:
-    tracker.run_sql("UPDATE t SET v = 'x', w = 0 WHERE id = 2")
-    tracker.run_sql("UPDATE t SET v = 'b' WHERE id = 2")
-    tracker.run_sql("UPDATE t SET w = 20 WHERE id = 2")
-    assert pending(tracker) == []
-    assert tracker.get_changed_tables("public") == []
-
-
-def test_update_then_delete_is_a_delete_of_the_original_row(
-    tracker: AuditTriggerChangeEngine,
-) -> None:
-    tracker.run_sql("UPDATE t SET v = 'x' WHERE id = 2")
-    tracker.run_sql("DELETE FROM t WHERE id = 2")
-    assert pending(tracker) == [Change((2,), DELETE, {"id": 2, "v": "b", "w": 20})]
-
-
-def test_delete_then_different_insert_is_an_update(tracker: AuditTriggerChangeEngine) -> None:
-    tracker.run_sql("DELETE FROM t WHERE id = 3")
-    tracker.run_sql("INSERT INTO t VALUES (3, 'c', 33)")
-    assert pending(tracker) == [Change((3,), UPDATE, {"w": 33})]
-
-
-def test_update_carries_only_the_changed_columns(tracker: AuditTriggerChangeEngine) -> None:
-    tracker.run_sql("UPDATE t SET v = 'aa', w = w WHERE id = 1")
-    tracker.run_sql("UPDATE t SET w = NULL WHERE id = 2")
-    assert pending(tracker) == [
-        Change((1,), UPDATE, {"v": "aa"}),
-        Change((2,), UPDATE, {"w": None}),
-    ]
 
 
 def test_key_changing_update_is_a_delete_and_an_insert(
@@ -129,14 +73,6 @@ def test_aggregate_gives_net_counts(tracker: AuditTriggerChangeEngine) -> None:
     counts = tracker.get_pending_changes("public", "t", aggregate=True)
     assert counts == (1, 1, 1)
     assert (counts.added_rows, counts.removed_rows, counts.updated_rows) == (1, 1, 1)
-
-
-def test_changes_come_in_key_order(tracker: AuditTriggerChangeEngine) -> None:
-    tracker.run_sql("INSERT INTO t VALUES (100, 'x', 0), (-5, 'y', 0), (50, 'z', 0)")
-    tracker.run_sql("UPDATE t SET w = 0 WHERE id = 2")
-    tracker.run_sql("INSERT INTO t VALUES (7, 'q', 0)")
-    keys = [change.primary_key for change in pending(tracker)]
-    assert keys == [(-5,), (2,), (7,), (50,), (100,)]
 
 
 def test_composite_keys(tracker: AuditTriggerChangeEngine) -> None:

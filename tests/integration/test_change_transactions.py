@@ -14,7 +14,7 @@ from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ResultShape, TableRef
 from sg.domain.services.change_tracking import ChangeTracking
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory, tracked_engine
 
 WRITERS = 4
 ROWS_PER_WRITER = 50
@@ -22,13 +22,11 @@ ROWS_PER_WRITER = 50
 
 @pytest.fixture
 def tracker(make_engine: EngineFactory) -> AuditTriggerChangeEngine:
-    engine = make_engine(AuditTriggerChangeEngine)
-    engine.initialize()
-    engine.run_sql("CREATE TABLE t (id int PRIMARY KEY, v text, w int)")
-    engine.run_sql("INSERT INTO t SELECT i, 'v' || i, 0 FROM generate_series(1, 5) AS i")
-    engine.track_tables([("public", "t")])
-    engine.commit()
-    return engine
+    return tracked_engine(
+        make_engine,
+        "CREATE TABLE t (id int PRIMARY KEY, v text, w int)",
+        "INSERT INTO t SELECT i, 'v' || i, 0 FROM generate_series(1, 5) AS i",
+    )
 
 
 def test_rolled_back_transaction_leaves_nothing(tracker: AuditTriggerChangeEngine) -> None:

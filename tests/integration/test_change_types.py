@@ -11,7 +11,7 @@ import pytest
 from psycopg.types.json import Json, Jsonb
 
 from sg import AuditTriggerChangeEngine, Change, ChangeKind, ResultShape
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 # column, SQL type, a value, another value, the Python type psycopg gives
 COLUMNS: list[tuple[str, str, Any, Any, type | tuple[type, ...]]] = [

@@ -9,7 +9,7 @@ import pytest
 from psycopg import sql
 
 from sg import PostgresEngine, ResultShape
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.servers import TestServer
 
 DIGEST = "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {} t"

@@ -6,7 +6,7 @@ import pytest
 from psycopg import sql
 
 from sg import PostgresEngine, ResultShape
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 ROWS = "SELECT coalesce(array_agg(t::text ORDER BY t::text), '{{}}') FROM {} t"
 

@@ -8,7 +8,7 @@ import pytest
 
 from sg.domain.errors import CorruptDumpError, DuplicateObjectError, TableNotFoundError
 from sg.domain.model import ColumnSpec, TableRef
-from tests.fakes.fragments import Row
+from tests.fakes.database import Row
 from tests.support.contract_harness import KEYED, UNKEYED, Harness, harness
 
 __all__ = ["harness"]  # the parametrized fixture every test here runs with

@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from sg import PostgresEngine
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.objects import ready
 from tests.support.servers import TestServer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sg import ObjectNotFoundError, PostgresEngine, ResultShape
 from sg.domain.model import TableRef
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 
 def test_checkout_into_a_new_schema_and_table(make_engine: EngineFactory) -> None:

@@ -26,7 +26,7 @@ from sg.domain.dump_header import DumpHeader, read_header
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_record import ContentDigest
 from sg.ports.fragments import FragmentStore
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.objects import count, differences, ready
 from tests.support.servers import TestServer
 
@@ -45,6 +45,7 @@ class CountingStore(PostgresFragmentStore):
 
 @pytest.fixture
 def counting() -> Iterator[list[TableRef]]:
+    """Count digests of the engines built after it (each engine copies the container)."""
     CountingStore.digests = []
     with container.fragment_store.override(
         providers.Singleton[FragmentStore](CountingStore, container.sql_runner)
@@ -75,7 +76,7 @@ def _dump(engine: PostgresEngine, schema: str, table: str) -> bytes:
 
 
 def test_object_round_trip_between_servers(
-    here: PostgresEngine, there: PostgresEngine, counting: list[TableRef]
+    counting: list[TableRef], here: PostgresEngine, there: PostgresEngine
 ) -> None:
     object_id = here.snapshot_table("public", "t")
     data = _dump(here, "sg_meta", object_id)
@@ -94,7 +95,7 @@ def test_object_round_trip_between_servers(
 
 
 def test_plain_table_dump_is_verified_against_the_database(
-    here: PostgresEngine, there: PostgresEngine, counting: list[TableRef]
+    counting: list[TableRef], here: PostgresEngine, there: PostgresEngine
 ) -> None:
     data = _dump(here, "public", "t")  # rows lie in descending order: not canonical
     header = read_header(io.BytesIO(data))

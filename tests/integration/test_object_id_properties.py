@@ -24,7 +24,7 @@ from psycopg import sql
 
 import tests.support.fuzz  # noqa: F401 - registers and loads the hypothesis profiles
 from sg import PostgresEngine
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.objects import ready
 from tests.support.servers import TestServer
 

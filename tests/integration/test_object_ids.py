@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from sg import EngineNotInitializedError, PostgresEngine
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.objects import ready
 from tests.support.servers import TestServer
 

@@ -9,7 +9,7 @@ from psycopg import sql
 
 from sg import ObjectNotFoundError, PostgresEngine, ResultShape, TableNotFoundError
 from sg.domain.model import TableRef
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.objects import (
     clone_empty,
     count,

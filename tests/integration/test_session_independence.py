@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sg import Change, ChangeKind, PostgresEngine, ResultShape
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ triggers fired: the parts of one query (its data-modifying WITH clauses) act tog
 from __future__ import annotations
 
 from sg import AuditTriggerChangeEngine, Change, ChangeKind, ResultShape
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 
 def test_a_query_that_deletes_and_reinserts_through_with_nets_right(

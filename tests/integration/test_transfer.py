@@ -25,8 +25,8 @@ from sg import (
 )
 from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.model import TableRef
-from tests.fakes.transport import RecordingProgress
-from tests.integration.conftest import EngineFactory
+from tests.fakes.progress import RecordingProgress
+from tests.support.engines import EngineFactory
 from tests.support.objects import clone_empty, count, differences, objects_of, ready
 from tests.support.servers import TestServer
 from tests.support.transfers import (

@@ -8,7 +8,7 @@ import pytest
 
 from sg import PendingChangesError, PostgresEngine, ResultShape
 from sg.app.cli import version_cmds as cmds
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 
 def test_history_commands_tell_the_story(make_engine: EngineFactory) -> None:

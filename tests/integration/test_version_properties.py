@@ -11,7 +11,7 @@ from psycopg import sql
 
 from sg import PostgresEngine, ResultShape, VersionedSchema
 from sg.domain.versions import CompactionPolicy
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.servers import TestServer
 
 KEYS = st.integers(min_value=1, max_value=12)

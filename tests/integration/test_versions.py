@@ -16,7 +16,7 @@ from sg import (
 )
 from sg.domain.model import TableRef
 from sg.domain.versions import History, TableCounts, TableShape, Version, derive_version_id
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 from tests.support.servers import TestServer
 
 SETUP = """

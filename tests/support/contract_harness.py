@@ -21,14 +21,11 @@ from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
 from sg.ports.registry import ObjectRegistry
 from sg.ports.transaction import Transaction
-from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
-from tests.fakes.fragments import (
-    FakeDatabase,
-    FakeFragmentStore,
-    FakeQuals,
-    FakeTransaction,
-    Row,
-)
+from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.database import FakeDatabase, Row
+from tests.fakes.fragments import FakeFragmentStore, FakeQuals
+from tests.fakes.registry import FakeObjectRegistry
+from tests.fakes.transaction import FakeTransaction
 
 Column = tuple[str, str, bool]
 KEYED: list[Column] = [("id", "integer", True), ("v", "text", False)]

@@ -1,4 +1,5 @@
-"""The change-tracking service's net-change rules, against the in-memory capture fake."""
+"""The change-tracking service over the in-memory capture fake (the net-change rules are a
+contract: `tests/integration/test_netting_contract.py`)."""
 
 from __future__ import annotations
 
@@ -29,87 +30,6 @@ def tracking(capture: FakeChangeCapture) -> ChangeTracking:
     service = ChangeTracking(capture)
     service.track([T])
     return service
-
-
-def test_insert_then_update_is_an_insert_of_the_final_row(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.insert(T, {"id": 3, "v": "c", "w": 30})
-    capture.update(T, {"id": 3}, {"v": "cc"})
-    assert tracking.pending(T) == [Change((3,), INSERT, {"id": 3, "v": "cc", "w": 30})]
-
-
-def test_insert_then_delete_is_nothing(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.insert(T, {"id": 3, "v": "c", "w": 30})
-    capture.update(T, {"id": 3}, {"w": 31})
-    capture.delete(T, {"id": 3})
-    assert tracking.pending(T) == []
-    assert not tracking.has_pending("s")
-
-
-def test_delete_then_identical_insert_is_nothing(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.delete(T, {"id": 1})
-    capture.insert(T, {"id": 1, "v": "a", "w": 10})
-    assert tracking.pending(T) == []
-
-
-def test_update_and_update_back_is_nothing(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.update(T, {"id": 1}, {"v": "x"})
-    capture.update(T, {"id": 1}, {"v": "a"})
-    assert tracking.pending(T) == []
-    assert tracking.changed_tables("s") == []
-
-
-def test_update_then_delete_is_a_delete_of_the_original_row(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.update(T, {"id": 2}, {"v": "x"})
-    capture.delete(T, {"id": 2})
-    assert tracking.pending(T) == [Change((2,), DELETE, {"id": 2, "v": "b", "w": 20})]
-
-
-def test_delete_then_different_insert_is_an_update_of_the_changed_columns(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.delete(T, {"id": 1})
-    capture.insert(T, {"id": 1, "v": "a", "w": 11})
-    assert tracking.pending(T) == [Change((1,), UPDATE, {"w": 11})]
-
-
-def test_key_change_is_a_delete_and_an_insert(
-    capture: FakeChangeCapture, tracking: ChangeTracking
-) -> None:
-    capture.update(T, {"id": 1}, {"id": 5})
-    assert tracking.pending(T) == [
-        Change((1,), DELETE, {"id": 1, "v": "a", "w": 10}),
-        Change((5,), INSERT, {"id": 5, "v": "a", "w": 10}),
-    ]
-
-
-def test_no_op_update_is_not_a_change(capture: FakeChangeCapture, tracking: ChangeTracking) -> None:
-    capture.update(T, {"id": 1}, {"v": "a"})
-    assert tracking.pending(T) == []
-    assert tracking.counts(T) == ChangeCounts(0, 0, 0)
-
-
-def test_counts_are_net(capture: FakeChangeCapture, tracking: ChangeTracking) -> None:
-    capture.insert(T, {"id": 3, "v": "c", "w": 30}, {"id": 4, "v": "d", "w": 40})
-    capture.delete(T, {"id": 4})
-    capture.delete(T, {"id": 2})
-    capture.update(T, {"id": 1}, {"w": 99})
-    assert tracking.counts(T) == ChangeCounts(added_rows=1, removed_rows=1, updated_rows=1)
-
-
-def test_changes_come_in_key_order(capture: FakeChangeCapture, tracking: ChangeTracking) -> None:
-    capture.insert(T, {"id": 9, "v": "i", "w": 0}, {"id": 0, "v": "z", "w": 0})
-    capture.update(T, {"id": 2}, {"w": 0})
-    assert [change.primary_key for change in tracking.pending(T)] == [(0,), (2,), (9,)]
 
 
 def test_rows_without_a_key_count_every_copy() -> None:

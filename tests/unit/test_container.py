@@ -21,7 +21,7 @@ from sg.domain.engine_params import EngineParams
 from sg.domain.model import TableRef
 from sg.ports.sql import SqlRunner
 from tests.fakes.bundle import FakePorts
-from tests.fakes.capture import FakeSqlRunner
+from tests.fakes.sql import FakeSqlRunner
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",

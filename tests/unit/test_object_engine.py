@@ -10,7 +10,7 @@ import pytest
 from sg import PostgresEngine
 from sg.domain.model import ColumnSpec, TableRef
 from tests.fakes.bundle import FakePorts
-from tests.fakes.fragments import FakeDatabase
+from tests.fakes.database import FakeDatabase
 
 PARAMS = {
     "SG_ENGINE_HOST": "db.invalid",

@@ -23,14 +23,11 @@ from sg.domain.errors import (
 from sg.domain.model import ColumnSpec, RowFilter, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId, object_table
 from sg.domain.services.objects import ObjectService
-from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
-from tests.fakes.fragments import (
-    FakeDatabase,
-    FakeFragmentStore,
-    FakeQuals,
-    FakeTransaction,
-    Row,
-)
+from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.database import FakeDatabase, Row
+from tests.fakes.fragments import FakeFragmentStore, FakeQuals
+from tests.fakes.registry import FakeObjectRegistry
+from tests.fakes.transaction import FakeTransaction
 
 T = TableRef("public", "t")
 COLUMNS = [ColumnSpec(1, "id", "integer", True), ColumnSpec(2, "v", "text", False)]

@@ -17,15 +17,14 @@ from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import ContentDigest
 from sg.domain.services.objects import ObjectService
 from sg.domain.services.transfer import ObjectTransfer
-from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
-from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction, Row
-from tests.fakes.transport import (
-    FakeTransport,
-    FakeUnitOfWork,
-    RacingRegistry,
-    RecordingProgress,
-    copy_object,
-)
+from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.database import FakeDatabase, Row
+from tests.fakes.fragments import FakeFragmentStore
+from tests.fakes.progress import RecordingProgress
+from tests.fakes.registry import FakeObjectRegistry, RacingRegistry
+from tests.fakes.transaction import FakeTransaction
+from tests.fakes.transport import FakeTransport, copy_object
+from tests.fakes.unit_of_work import FakeUnitOfWork
 
 COLUMNS = [ColumnSpec(1, "id", "integer", True), ColumnSpec(2, "v", "text", False)]
 UNKNOWN = ObjectId("o" + "ab" * 31)

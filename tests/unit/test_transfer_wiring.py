@@ -26,10 +26,14 @@ from sg.ports.progress import SilentProgress
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.transport import ObjectTransport, TransferRoute
-from tests.fakes.capture import FakeSqlRunner
-from tests.fakes.codec import FakeObjectCodec, FakeObjectRegistry
-from tests.fakes.fragments import FakeDatabase, FakeFragmentStore, FakeTransaction
-from tests.fakes.transport import FakeTransport, RecordingProgress
+from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.database import FakeDatabase
+from tests.fakes.fragments import FakeFragmentStore
+from tests.fakes.progress import RecordingProgress
+from tests.fakes.registry import FakeObjectRegistry
+from tests.fakes.sql import FakeSqlRunner
+from tests.fakes.transaction import FakeTransaction
+from tests.fakes.transport import FakeTransport
 
 SECRET = "hunter2-transfer-secret"
 

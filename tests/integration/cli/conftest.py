@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
-from sg.app.cli import app
 from sg.app.cli.embedded import EmbeddedEngines
+from tests.support.cli import CliWorld
 from tests.support.servers import TestServer
 
 
@@ -41,20 +41,6 @@ def sg_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def runner() -> CliRunner:
     """Typer's test runner."""
     return CliRunner()
-
-
-class CliWorld:
-    """Two initialized engines reachable as remotes `a` and `b`; `a` is the default engine."""
-
-    def __init__(self, runner: CliRunner, env: dict[str, str]) -> None:
-        self.runner = runner
-        self.env = env
-
-    def sg(self, *args: str, code: int = 0) -> Result:
-        """Run `sg ARGS` in-process and check its exit code."""
-        result = self.runner.invoke(app, list(args), env=self.env)
-        assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
-        return result
 
 
 @pytest.fixture

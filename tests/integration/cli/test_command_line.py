@@ -12,7 +12,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 from tests.support.servers import TestServer
 
 SG = str(Path(sys.executable).with_name("sg"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sg.app.cli import app
 from sg.domain.dump_header import MAGIC
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 
 def _object(cli: CliWorld) -> str:

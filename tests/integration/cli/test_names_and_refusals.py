@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from sg.app.cli import app
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 ODD = """CREATE SCHEMA "My Schema";
 CREATE TABLE "My Schema"."Orders" (id int PRIMARY KEY);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 TABLE = """CREATE TABLE shop.items (id int PRIMARY KEY, name text, price numeric(8, 2),
  tags text[], extra jsonb);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from sg.app.cli import app
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 
 def test_objects_never_cut_ids_and_agree_across_engines(cli: CliWorld) -> None:

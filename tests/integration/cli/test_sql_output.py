@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 UTC = (
     "DO $$ BEGIN EXECUTE pg_catalog.format('ALTER DATABASE %I SET TimeZone = ''UTC''',"

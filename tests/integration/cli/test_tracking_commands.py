@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 
 def _setup(cli: CliWorld) -> None:

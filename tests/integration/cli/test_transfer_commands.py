@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.integration.cli.conftest import CliWorld
+from tests.support.cli import CliWorld
 
 
 def _objects(cli: CliWorld, *engine: str) -> list[str]:

@@ -23,7 +23,6 @@ from sg import (
 )
 from sg.adapters.postgres.objects.copy_codec import CHUNK_BYTES
 from sg.domain.model import ColumnSpec, TableRef
-from tests.integration.conftest import EngineFactory
 from tests.integration.security.dump_bytes import (
     COPY_HEAD,
     SOME_ID,
@@ -37,6 +36,7 @@ from tests.integration.security.dump_bytes import (
     row,
     tuples,
 )
+from tests.support.engines import EngineFactory
 from tests.support.objects import differences, ready
 
 ID = ColumnSpec(1, "id", "integer", True)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from sg import Change, ChangeKind, PostgresEngine, ResultShape, SgError, TrackingBrokenError
-from tests.integration.conftest import EngineFactory
+from tests.support.engines import EngineFactory
 
 
 @pytest.fixture
