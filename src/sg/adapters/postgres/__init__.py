@@ -1,1 +1,1 @@
-"""psycopg 3 adapters: SQL runner, catalog, admin, schema installer, SQL dumps, provisioning."""
+"""psycopg 3 adapters, grouped by the port they serve; install scripts in `sql/`."""

@@ -21,6 +21,7 @@ from sg.domain.identifiers import check_table
 from sg.domain.model import ColumnSpec, RowFilter, StagedKeys, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId, object_id_of, object_table
 from sg.domain.object_record import FragmentInfo, LoadedBody, ObjectRecord
+from sg.domain.verification import arrived_id
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore, KeyTuple
 from sg.ports.registry import ObjectRegistry
@@ -195,12 +196,12 @@ class ObjectService:
             raise CorruptDumpError(
                 f"the dump header promises {header.rows} rows but its body holds {loaded.rows}"
             )
-        digest = loaded.digest
-        if digest is not None and ObjectId.derive(header.columns, digest) == header.object_id:
-            return
-        # Not provable from the stream alone (order or types): ask the database.
-        content = self._store.content_digest(table)
-        actual = ObjectId.derive(header.columns, content.digest)
+        actual = arrived_id(
+            header.columns,
+            loaded,
+            header.object_id,
+            lambda: self._store.content_digest(table).digest,
+        )
         if actual != header.object_id:
             raise ObjectIdMismatchError(
                 f"the dump claims object {header.object_id} but its rows hash to {actual}"

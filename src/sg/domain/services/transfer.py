@@ -9,6 +9,7 @@ from sg.domain.errors import ObjectIdMismatchError, ObjectNotFoundError, SgError
 from sg.domain.model import TableRef
 from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import LoadedBody, ObjectRecord
+from sg.domain.verification import arrived_id
 from sg.ports.fragments import FragmentStore
 from sg.ports.progress import SilentProgress, TransferProgress
 from sg.ports.registry import ObjectRegistry
@@ -108,13 +109,9 @@ class ObjectTransfer:
             )
         if not self._verify:
             return
-        if (
-            loaded.digest is not None
-            and ObjectId.derive(record.columns, loaded.digest) == object_id
-        ):
-            return
-        # The stream did not prove it (or the transport saw no bytes): ask the destination.
-        actual = ObjectId.derive(record.columns, self._store.content_digest(table).digest)
+        actual = arrived_id(
+            record.columns, loaded, object_id, lambda: self._store.content_digest(table).digest
+        )
         if actual != object_id:
             raise ObjectIdMismatchError(
                 f"object {object_id} arrived with rows that hash to {actual}: the source's copy"

@@ -29,7 +29,6 @@ REGISTRY = sql.SQL(
 REGISTRY_ORDER = sql.SQL(" ORDER BY n.nspname, c.relname")
 REGISTRY_ONE = sql.SQL(" AND r.relid = {}").format(REGCLASS)
 RELATION = sql.SQL("SELECT {}::oid").format(REGCLASS)
-IS_INSTALLED = sql.SQL("SELECT to_regprocedure('sg_audit.track(regclass)') IS NOT NULL")
 TRACK = sql.SQL("SELECT sg_audit.track(%s::oid::regclass)")
 UNTRACK = sql.SQL("SELECT sg_audit.untrack(%s::oid)")
 FORGET_DROPPED = sql.SQL("SELECT sg_audit.forget_dropped()")

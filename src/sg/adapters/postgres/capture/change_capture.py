@@ -6,12 +6,12 @@ from typing import Any
 
 from sg.adapters.postgres.capture import capture_sql as q
 from sg.adapters.postgres.capture.change_staging import release_changes, stage_changes
+from sg.adapters.postgres.catalog.installation import is_installed, not_initialized
 from sg.adapters.postgres.catalog.relation import relation_args
 from sg.adapters.postgres.catalog.trust import require_trusted_columns
 from sg.adapters.postgres.session.session_settings import pinned_settings
 from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
 from sg.domain.errors import (
-    EngineNotInitializedError,
     TableNotFoundError,
     TableNotTrackedError,
     TrackingBrokenError,
@@ -109,11 +109,8 @@ class PostgresChangeCapture:
     def _require_installed(self) -> None:
         if self._installed:
             return
-        if not self._sql.run(q.IS_INSTALLED, None, ResultShape.ONE_ONE):
-            raise EngineNotInitializedError(
-                "the engine's database has no change tracking installed; "
-                "run initialize() (or `sg init`) first"
-            )
+        if not is_installed(self._sql):
+            raise not_initialized("sg's change tracking")
         self._installed = True
 
 

@@ -6,12 +6,12 @@ from importlib import resources
 
 from psycopg import sql
 
+from sg.adapters.postgres.catalog.installation import is_installed
 from sg.domain.model import ResultShape
 from sg.ports.sql import SqlRunner
 
 # Serialises concurrent `initialize()` calls on one database.
 _INSTALL_LOCK = sql.SQL("SELECT pg_advisory_xact_lock(hashtext('sg.initialize'))")
-SG_SCHEMAS = ("sg_meta", "sg_audit")
 
 
 def install_scripts() -> list[tuple[str, str]]:
@@ -39,9 +39,4 @@ class PostgresSchemaInstaller:
 
     def is_installed(self) -> bool:
         """True when the engine's database holds sg's schemas."""
-        found = self._sql.run(
-            "SELECT count(*) FROM pg_namespace WHERE nspname = ANY(%s)",
-            [list(SG_SCHEMAS)],
-            ResultShape.ONE_ONE,
-        )
-        return bool(found == len(SG_SCHEMAS))
+        return is_installed(self._sql)

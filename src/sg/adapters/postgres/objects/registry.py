@@ -7,8 +7,9 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from sg.adapters.postgres.catalog.installation import installed
 from sg.domain.column_schema import columns_from_json, schema_json
-from sg.domain.errors import DuplicateObjectError, EngineNotInitializedError, UndefinedObjectError
+from sg.domain.errors import DuplicateObjectError
 from sg.domain.model import ResultShape
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
@@ -34,12 +35,8 @@ class PostgresObjectRegistry:
         self._sql = runner
 
     def _run(self, statement: str, arguments: list[Any] | None, shape: ResultShape) -> Any:
-        try:
+        with installed("sg's object registry"):
             return self._sql.run(statement, arguments, shape)
-        except UndefinedObjectError as exc:  # sg_meta.objects itself is missing
-            raise EngineNotInitializedError(
-                f"the engine's database lacks sg's object registry; run initialize() ({exc})"
-            ) from exc
 
     def get(self, object_id: ObjectId) -> ObjectRecord | None:
         """The record of `object_id`, or None when it is not registered."""

@@ -28,10 +28,11 @@ from typing import NamedTuple
 
 from psycopg import sql
 
+from sg.adapters.postgres.catalog.installation import installed
 from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
 from sg.adapters.postgres.catalog.text_form import as_text
 from sg.domain.content_digest import BLOCK_BYTES
-from sg.domain.errors import EngineNotInitializedError, TableNotFoundError, UndefinedObjectError
+from sg.domain.errors import TableNotFoundError
 from sg.domain.model import ColumnSpec, ResultShape, TableRef
 from sg.domain.object_record import ContentDigest
 from sg.ports.sql import SqlRunner
@@ -81,12 +82,8 @@ class ImageColumn(NamedTuple):
 
 def image_columns(runner: SqlRunner, table: TableRef) -> list[ImageColumn]:
     """The table's columns in order; `TableNotFoundError` when it does not exist."""
-    try:
+    with installed("sg's schemas"):  # only sg_meta.qualified_type can be missing here
         rows = runner.run(_COLUMNS, relation_args(table), ResultShape.MANY_MANY)
-    except UndefinedObjectError as exc:  # only sg_meta.qualified_type can be missing here
-        raise EngineNotInitializedError(
-            f"the engine's database lacks sg's schemas; run initialize() first ({exc})"
-        ) from exc
     if not rows:
         raise TableNotFoundError.named(*table)
     return [

@@ -10,7 +10,7 @@ from typing import Any
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from sg.domain.errors import EngineNotInitializedError, UndefinedObjectError
+from sg.adapters.postgres.catalog.installation import installed
 from sg.domain.model import ResultShape
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.versions import TableVersion, Tag, Version, VersionId
@@ -38,12 +38,8 @@ class PostgresVersionStore:
         self._sql = runner
 
     def _run(self, statement: sql.Composable, arguments: Any, shape: ResultShape) -> Any:
-        try:
+        with installed("sg's version tables"):
             return self._sql.run(statement, arguments, shape)
-        except UndefinedObjectError as exc:
-            raise EngineNotInitializedError(
-                f"the engine's database lacks sg's version tables; run initialize() ({exc})"
-            ) from exc
 
     def add(self, version: Version) -> None:
         """Record `version`; adding one that is already there is a no-op."""
