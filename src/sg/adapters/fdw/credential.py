@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from sg.adapters.postgres.session.connection import Connection, open_connection
-from sg.adapters.postgres.session.errors import translate_error
+from sg.adapters.postgres.session.errors import Refine, translated
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import SgError, TableNotFoundError, TransportUnavailableError
 from sg.domain.model import TableRef
@@ -74,7 +74,7 @@ def _create(conn: Connection, source: EngineParams, table: TableRef, role: str) 
     name = sql.Identifier(role)
     password = secrets.token_urlsafe(32)
     verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
-    try:
+    with translated((source.password,), _refine(source, "create"), hide_cause=True):
         row = conn.execute(_PREFLIGHT, [sql.Identifier(*table).as_string(conn), LIFETIME])
         may_create_roles, table_exists, expiry = row.fetchone() or (False, False, None)
         if not may_create_roles:
@@ -96,18 +96,14 @@ def _create(conn: Connection, source: EngineParams, table: TableRef, role: str) 
         grants = [sql.SQL("GRANT {} TO {}").format(p, name) for p in _privileges(table)]
         # One round trip; several statements in one query run as one transaction.
         conn.execute(sql.SQL("; ").join([create, *grants]))
-    except psycopg.Error as exc:
-        raise _failure(exc, source, "create") from None
     return TransferLogin(role, password)
 
 
 def _drop(conn: Connection, source: EngineParams, table: TableRef, login: TransferLogin) -> None:
     name = sql.Identifier(login.user)
     revokes = [sql.SQL("REVOKE {} FROM {}").format(p, name) for p in _privileges(table)]
-    try:
+    with translated((source.password,), _refine(source, "drop"), hide_cause=True):
         conn.execute(sql.SQL("; ").join([*revokes, sql.SQL("DROP ROLE {}").format(name)]))
-    except psycopg.Error as exc:
-        raise _failure(exc, source, "drop") from None
 
 
 def _privileges(table: TableRef) -> list[sql.Composed]:
@@ -118,12 +114,16 @@ def _privileges(table: TableRef) -> list[sql.Composed]:
     ]
 
 
-def _failure(exc: psycopg.Error, source: EngineParams, action: str) -> SgError:
-    error = translate_error(exc, (source.password,))
-    if exc.sqlstate == "42501":
-        return TransportUnavailableError(
-            f"the fdw transport could not {action} its short-lived login on the source engine"
-            f" {source.describe()}: {error}; grant its role the privilege, or set"
-            " SG_TRANSPORT=copy"
-        )
-    return error
+def _refine(source: EngineParams, action: str) -> Refine:
+    """Lacking a privilege on the source means this transport cannot run there."""
+
+    def refine(exc: psycopg.Error, error: SgError) -> SgError:
+        if exc.sqlstate == "42501":
+            return TransportUnavailableError(
+                f"the fdw transport could not {action} its short-lived login on the source"
+                f" engine {source.describe()}: {error}; grant its role the privilege, or set"
+                " SG_TRANSPORT=copy"
+            )
+        return error
+
+    return refine

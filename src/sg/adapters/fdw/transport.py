@@ -29,8 +29,9 @@ from sg.adapters.fdw.statements import (
     import_table,
     server_options,
 )
+from sg.adapters.postgres.session.errors import Refine
 from sg.adapters.postgres.session.session_settings import pinned_settings
-from sg.adapters.postgres.session.sql_runner import PostgresSession, Refine, session_of
+from sg.adapters.postgres.session.sql_runner import PostgresSession, session_of
 from sg.domain.errors import (
     RemoteEngineError,
     SgError,

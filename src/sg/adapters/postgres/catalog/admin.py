@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+
 import psycopg
 from psycopg import sql
 
 from sg.adapters.postgres.session.connection import Connection, connect_admin
-from sg.adapters.postgres.session.errors import translate_error
+from sg.adapters.postgres.session.errors import translated
 from sg.domain.engine_params import EngineParams
 
 
@@ -18,37 +20,29 @@ class PostgresDatabaseAdmin:
 
     def database_exists(self, name: str) -> bool:
         """True when database `name` exists."""
-        with connect_admin(self._params) as conn:
-            try:
-                return _exists(conn, name)
-            except psycopg.Error as exc:
-                raise self._error(exc) from exc
+        with connect_admin(self._params) as conn, self._translated():
+            return _exists(conn, name)
 
     def ensure_database(self, name: str) -> bool:
         """Create database `name` unless it exists; True when it was created."""
-        with connect_admin(self._params) as conn:
+        with connect_admin(self._params) as conn, self._translated():
+            if _exists(conn, name):
+                return False
             try:
-                if _exists(conn, name):
-                    return False
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                return True
             except psycopg.errors.DuplicateDatabase:
                 return False  # created concurrently by someone else: the goal is reached
-            except psycopg.Error as exc:
-                raise self._error(exc) from exc
+            return True
 
     def drop_database(self, name: str) -> None:
         """Drop database `name`, closing other sessions on it; missing is not an error."""
-        with connect_admin(self._params) as conn:
-            try:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
-            except psycopg.Error as exc:
-                raise self._error(exc) from exc
+        with connect_admin(self._params) as conn, self._translated():
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
-    def _error(self, exc: psycopg.Error) -> Exception:
-        return translate_error(exc, (self._params.password, self._params.admin_password))
+    def _translated(self) -> AbstractContextManager[None]:
+        return translated((self._params.password, self._params.admin_password))
 
 
 def _exists(conn: Connection, name: str) -> bool:

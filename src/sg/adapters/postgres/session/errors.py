@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
 import psycopg
 
 from sg.domain import errors
@@ -42,6 +45,28 @@ def translate_error(exc: psycopg.Error, secrets: tuple[str | None, ...] = ()) ->
         return errors.DatabaseError(message)
     kind = _BY_SQLSTATE.get(sqlstate) or _BY_CLASS.get(sqlstate[:2]) or errors.DatabaseError
     return kind(message, sqlstate)
+
+
+Refine = Callable[[psycopg.Error, errors.SgError], errors.SgError]
+"""Given a driver error and its typed translation, the error to raise instead."""
+
+
+@contextmanager
+def translated(
+    secrets: Sequence[str | None] = (), refine: Refine | None = None, *, hide_cause: bool = False
+) -> Iterator[None]:
+    """Driver errors inside become sg's typed errors, `secrets` masked; `refine` may replace
+    the typed error with a more telling one. `hide_cause` drops the driver's exception from
+    the chain, for errors whose driver text could carry a secret the masking cannot know."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        error = translate_error(exc, tuple(secrets))
+        if refine is not None:
+            error = refine(exc, error)
+        if hide_cause:
+            raise error from None
+        raise error from exc
 
 
 def _scrub(message: str, secrets: tuple[str | None, ...]) -> str:

@@ -15,7 +15,7 @@ from psycopg.abc import Buffer
 from psycopg.pq import TransactionStatus
 
 from sg.adapters.postgres.session.connection import Connection, connect_engine
-from sg.adapters.postgres.session.errors import translate_error
+from sg.adapters.postgres.session.errors import Refine, translate_error, translated
 from sg.adapters.postgres.session.session_mode import SessionMode
 from sg.adapters.postgres.session.session_settings import pinned_settings
 from sg.domain.engine_params import EngineParams
@@ -24,8 +24,6 @@ from sg.domain.model import ResultShape
 from sg.ports.sql import Arguments, SqlRunner, Statement
 
 log = logging.getLogger(__name__)
-Refine = Callable[[psycopg.Error, SgError], SgError]
-"""Given a driver error and its typed translation, the error to raise instead."""
 _cursor_names = itertools.count(1)
 T = TypeVar("T")
 
@@ -148,10 +146,15 @@ class PostgresSession:
         With `undo`, the failed work is rolled back first (the innermost savepoint, else the
         transaction), as for every statement the SQL port runs.
         """
+        if not undo:
+            masked = (self._params.password, self._params.admin_password, *secrets)
+            with translated(masked, refine):
+                yield
+            return
         try:
             yield
         except psycopg.Error as exc:
-            error = self._fail(exc, secrets) if undo else self._translate(exc, secrets)
+            error = self._fail(exc, secrets)
             raise (error if refine is None else refine(exc, error)) from exc
 
     @contextmanager
