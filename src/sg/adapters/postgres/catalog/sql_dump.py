@@ -11,7 +11,7 @@ from psycopg import sql
 from sg.adapters.postgres.catalog.text_form import as_text
 from sg.adapters.postgres.catalog.trust import require_plain_source
 from sg.adapters.postgres.session.session_settings import CANONICAL_SETTINGS, pinned_settings
-from sg.adapters.postgres.session.sql_runner import as_query
+from sg.adapters.postgres.session.statements import as_query
 from sg.domain.model import TableRef
 from sg.ports.sql import ComposedSql, SqlRunner
 

@@ -18,6 +18,7 @@ from sg.adapters.postgres.session.connection import Connection, connect_engine
 from sg.adapters.postgres.session.errors import Refine, translate_error, translated
 from sg.adapters.postgres.session.session_mode import SessionMode
 from sg.adapters.postgres.session.session_settings import pinned_settings
+from sg.adapters.postgres.session.statements import as_query, shape_result, with_arguments
 from sg.domain.engine_params import EngineParams
 from sg.domain.errors import EngineConnectionError, SgError, TransportUnavailableError
 from sg.domain.model import ResultShape
@@ -26,39 +27,6 @@ from sg.ports.sql import Arguments, SqlRunner, Statement
 log = logging.getLogger(__name__)
 _cursor_names = itertools.count(1)
 T = TypeVar("T")
-
-
-def as_query(statement: Statement) -> sql.SQL | sql.Composed:
-    """A psycopg query from a `str` (trusted SQL text, as in the reference API) or Composable."""
-    if isinstance(statement, str):
-        return sql.SQL(statement)
-    if isinstance(statement, sql.SQL | sql.Composed):
-        return statement
-    if isinstance(statement, sql.Composable):
-        return sql.Composed([statement])
-    raise TypeError(f"a statement must be str or psycopg.sql.Composable, not {type(statement)}")
-
-
-def with_arguments(
-    query: sql.SQL | sql.Composed, arguments: object, context: Connection
-) -> sql.SQL | sql.Composed:
-    """`query` ready for execution with `arguments`: `%` inside identifiers and literals doubled.
-
-    psycopg scans the rendered text for placeholders, so an identifier such as `50% off`
-    would otherwise be read as one.
-    """
-    if arguments is None or not isinstance(query, sql.Composed):
-        return query
-    return sql.Composed([_escape_percent(part, context) for part in query])
-
-
-def _escape_percent(part: sql.Composable, context: Connection) -> sql.Composable:
-    if isinstance(part, sql.Composed):
-        return sql.Composed([_escape_percent(p, context) for p in part])
-    if isinstance(part, sql.Identifier | sql.Literal):
-        text = part.as_string(context)
-        return sql.SQL(text.replace("%", "%%")) if "%" in text else part
-    return part
 
 
 def session_of(runner: SqlRunner, user: str) -> PostgresSession:
@@ -80,21 +48,6 @@ class CopyPipe:
 
     def __iter__(self) -> Iterator[Buffer]:
         return iter(self._copy)
-
-
-def shape_result(cursor: psycopg.Cursor[tuple[Any, ...]], shape: ResultShape) -> Any:
-    """Shape a cursor's result set as `ResultShape` says (None when there is no result set)."""
-    if cursor.description is None or shape == ResultShape.NONE:
-        return None
-    if shape == ResultShape.ONE_ONE:
-        row = cursor.fetchone()
-        return None if row is None else row[0]
-    if shape == ResultShape.ONE_MANY:
-        return cursor.fetchone()
-    rows = cursor.fetchall()
-    if shape == ResultShape.MANY_ONE:
-        return [row[0] for row in rows]
-    return rows
 
 
 class PostgresSession:
