@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dependency_injector import providers
 
 from sg.app.container import Container, container
 from sg.domain.engine_params import EngineParams
+from sg.domain.services.objects import ObjectService
 from sg.ports.capture import ChangeCapture
 from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
@@ -25,6 +27,7 @@ from tests.fakes.database import FakeDatabase
 from tests.fakes.fragments import FakeFragmentStore
 from tests.fakes.registry import FakeObjectRegistry
 from tests.fakes.sql import FakeSqlRunner
+from tests.fakes.transaction import FakeTransaction
 
 
 @dataclass
@@ -34,6 +37,30 @@ class FakePorts:
     db: FakeDatabase = field(default_factory=FakeDatabase)
     capture: FakeChangeCapture = field(default_factory=FakeChangeCapture)
     runners: list[FakeSqlRunner] = field(default_factory=list)
+
+    @cached_property
+    def store(self) -> FakeFragmentStore:
+        """The fragment-store fake over `db`."""
+        return FakeFragmentStore(self.db)
+
+    @cached_property
+    def registry(self) -> FakeObjectRegistry:
+        """The object-registry fake over `db`."""
+        return FakeObjectRegistry(self.db)
+
+    @cached_property
+    def codec(self) -> FakeObjectCodec:
+        """The object-codec fake over `db`."""
+        return FakeObjectCodec(self.db)
+
+    @cached_property
+    def transaction(self) -> FakeTransaction:
+        """The transaction fake over `db`."""
+        return FakeTransaction(self.db)
+
+    def object_service(self) -> ObjectService:
+        """An object service over these fakes, as the container wires the real one."""
+        return ObjectService(self.store, self.registry, self.codec, self.transaction)
 
     def runner(self, params: EngineParams, name: str) -> FakeSqlRunner:
         """A new fake session for one engine, remembered in `runners`."""

@@ -21,11 +21,9 @@ from sg.ports.codec import ObjectCodec
 from sg.ports.fragments import FragmentStore
 from sg.ports.registry import ObjectRegistry
 from sg.ports.transaction import Transaction
-from tests.fakes.codec import FakeObjectCodec
-from tests.fakes.database import FakeDatabase, Row
-from tests.fakes.fragments import FakeFragmentStore, FakeQuals
-from tests.fakes.registry import FakeObjectRegistry
-from tests.fakes.transaction import FakeTransaction
+from tests.fakes.bundle import FakePorts
+from tests.fakes.database import Row
+from tests.fakes.fragments import FakeQuals
 
 Column = tuple[str, str, bool]
 KEYED: list[Column] = [("id", "integer", True), ("v", "text", False)]
@@ -51,11 +49,12 @@ class Harness(Protocol):
 
 class FakeHarness:
     def __init__(self) -> None:
-        self.db = FakeDatabase()
-        self.store: FragmentStore = FakeFragmentStore(self.db)
-        self.registry: ObjectRegistry = FakeObjectRegistry(self.db)
-        self.codec: ObjectCodec = FakeObjectCodec(self.db)
-        self.transaction: Transaction = FakeTransaction(self.db)
+        fakes = FakePorts()
+        self.db = fakes.db
+        self.store: FragmentStore = fakes.store
+        self.registry: ObjectRegistry = fakes.registry
+        self.codec: ObjectCodec = fakes.codec
+        self.transaction: Transaction = fakes.transaction
 
     def create(self, table: TableRef, columns: list[Column], rows: list[Row]) -> None:
         specs = [ColumnSpec(i, n, t, k) for i, (n, t, k) in enumerate(columns, start=1)]

@@ -24,13 +24,10 @@ from sg.domain.engine_params import EngineParams
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import ContentDigest, ObjectRecord
-from sg.domain.services.objects import ObjectService
 from sg.ports.transport import ObjectTransport, TransferRoute
-from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.bundle import FakePorts
 from tests.fakes.database import FakeDatabase, Row
 from tests.fakes.fragments import FakeFragmentStore
-from tests.fakes.registry import FakeObjectRegistry
-from tests.fakes.transaction import FakeTransaction
 from tests.fakes.transport import FakeTransport
 from tests.support.engines import EngineFactory
 from tests.support.servers import TestServer
@@ -98,13 +95,7 @@ class FakeHarness:
     def make_object(self, name: str, rows: list[Row]) -> ObjectRecord:
         table = TableRef("public", name)
         self.source.add_table(table, specs(), rows)
-        service = ObjectService(
-            FakeFragmentStore(self.source),
-            FakeObjectRegistry(self.source),
-            FakeObjectCodec(self.source),
-            FakeTransaction(self.source),
-        )
-        return self.source.registry[service.snapshot(table)]
+        return self.source.registry[FakePorts(self.source).object_service().snapshot(table)]
 
     def make_large_object(self, rows: int) -> ObjectRecord:
         return self.make_object("large", [(i, *[None] * (len(COLUMNS) - 1)) for i in range(rows)])

@@ -23,10 +23,9 @@ from sg.domain.errors import (
 from sg.domain.model import ColumnSpec, RowFilter, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId, object_table
 from sg.domain.services.objects import ObjectService
-from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.bundle import FakePorts
 from tests.fakes.database import FakeDatabase, Row
-from tests.fakes.fragments import FakeFragmentStore, FakeQuals
-from tests.fakes.registry import FakeObjectRegistry
+from tests.fakes.fragments import FakeQuals
 from tests.fakes.transaction import FakeTransaction
 
 T = TableRef("public", "t")
@@ -52,10 +51,8 @@ class World:
 
 
 def make_world() -> World:
-    db = FakeDatabase()
-    tx = FakeTransaction(db)
-    service = ObjectService(FakeFragmentStore(db), FakeObjectRegistry(db), FakeObjectCodec(db), tx)
-    return World(db, tx, service)
+    fakes = FakePorts()
+    return World(fakes.db, fakes.transaction, fakes.object_service())
 
 
 @pytest.fixture

@@ -15,14 +15,12 @@ from sg.domain.errors import (
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_id import ObjectId, object_table
 from sg.domain.object_record import ContentDigest
-from sg.domain.services.objects import ObjectService
 from sg.domain.services.transfer import ObjectTransfer
-from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.bundle import FakePorts
 from tests.fakes.database import FakeDatabase, Row
 from tests.fakes.fragments import FakeFragmentStore
 from tests.fakes.progress import RecordingProgress
 from tests.fakes.registry import FakeObjectRegistry, RacingRegistry
-from tests.fakes.transaction import FakeTransaction
 from tests.fakes.transport import FakeTransport, copy_object
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
@@ -54,13 +52,7 @@ class World:
     def make_object(self, name: str, rows: list[Row]) -> ObjectId:
         table = TableRef("public", name)
         self.source.add_table(table, COLUMNS, rows)
-        objects = ObjectService(
-            FakeFragmentStore(self.source),
-            FakeObjectRegistry(self.source),
-            FakeObjectCodec(self.source),
-            FakeTransaction(self.source),
-        )
-        return objects.snapshot(table)
+        return FakePorts(self.source).object_service().snapshot(table)
 
     def service(
         self, verify: bool = True, destination: FakeObjectRegistry | None = None

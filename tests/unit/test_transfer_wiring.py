@@ -20,19 +20,17 @@ from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
 from sg.app.container import engine_graph, transfer_graph
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ColumnSpec, TableRef
-from sg.domain.services.objects import ObjectService
 from sg.ports.fragments import FragmentStore
 from sg.ports.progress import SilentProgress
 from sg.ports.registry import ObjectRegistry
 from sg.ports.sql import SqlRunner
 from sg.ports.transport import ObjectTransport, TransferRoute
-from tests.fakes.codec import FakeObjectCodec
+from tests.fakes.bundle import FakePorts
 from tests.fakes.database import FakeDatabase
 from tests.fakes.fragments import FakeFragmentStore
 from tests.fakes.progress import RecordingProgress
 from tests.fakes.registry import FakeObjectRegistry
 from tests.fakes.sql import FakeSqlRunner
-from tests.fakes.transaction import FakeTransaction
 from tests.fakes.transport import FakeTransport
 
 SECRET = "hunter2-transfer-secret"
@@ -151,10 +149,7 @@ def databases() -> Iterator[Databases]:
 def snapshot(db: FakeDatabase, *ids: int) -> str:
     table = TableRef("public", f"t{len(db.tables)}")
     db.add_table(table, [ColumnSpec(1, "id", "integer", True)], [(i,) for i in ids])
-    service = ObjectService(
-        FakeFragmentStore(db), FakeObjectRegistry(db), FakeObjectCodec(db), FakeTransaction(db)
-    )
-    return str(service.snapshot(table))
+    return str(FakePorts(db).object_service().snapshot(table))
 
 
 def test_download_and_upload_go_through_the_container(databases: Databases) -> None:
