@@ -16,6 +16,8 @@ from typing import Any, Literal
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from sg.adapters.postgres.session.session_settings import READ_SETTINGS, WRITE_SETTINGS
+
 # search_path: built-ins first, temporary objects last, nothing a user can create in between.
 # TimeZone stays the user's: it changes no value, only the zone values are shown in (psycopg
 # returns the same instants, in the user's zone); digests pin UTC themselves.
@@ -36,15 +38,6 @@ PINNED: Mapping[str, str] = {
 }
 _NAMES = list(PINNED)
 
-_READ = (
-    "SELECT pg_catalog.array_agg(pg_catalog.current_setting(u.n) ORDER BY u.o)"
-    " FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS u(n, o)"
-)
-_WRITE = (
-    "SELECT pg_catalog.count(pg_catalog.set_config(u.n, u.v, false))"
-    " FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.text[]),"
-    " pg_catalog.unnest(%s::pg_catalog.text[])) AS u(n, v)"
-)
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 State = Literal["user", "sg", "unknown"]
@@ -89,7 +82,7 @@ class SessionMode:
 
 def _read(conn: Connection) -> list[str]:
     with conn.cursor() as cursor:
-        row = cursor.execute(_READ, [_NAMES]).fetchone()
+        row = cursor.execute(READ_SETTINGS, [_NAMES]).fetchone()
     # Under SQL_ASCII the driver hands text over as bytes (the server's own, UTF-8 here).
     return (
         [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in row[0]]
@@ -100,4 +93,4 @@ def _read(conn: Connection) -> list[str]:
 
 def _write(conn: Connection, names: list[str], values: list[str]) -> None:
     with conn.cursor() as cursor:
-        cursor.execute(_WRITE, [names, values])
+        cursor.execute(WRITE_SETTINGS, [False, names, values])

@@ -14,11 +14,11 @@ from sg.ports.sql import SqlRunner
 # lc_monetary, array_nulls, xmloption): the time zone, which sg leaves the user's otherwise.
 CANONICAL_SETTINGS: Mapping[str, str] = {"TimeZone": "UTC"}
 
-_READ = (
+READ_SETTINGS = (
     "SELECT pg_catalog.array_agg(pg_catalog.current_setting(u.n) ORDER BY u.o)"
     " FROM pg_catalog.unnest(%s::pg_catalog.text[]) WITH ORDINALITY AS u(n, o)"
 )
-_WRITE = (
+WRITE_SETTINGS = (
     "SELECT pg_catalog.count(pg_catalog.set_config(u.n, u.v, %s))"
     " FROM ROWS FROM (pg_catalog.unnest(%s::pg_catalog.text[]),"
     " pg_catalog.unnest(%s::pg_catalog.text[])) AS u(n, v)"
@@ -38,7 +38,7 @@ def pinned_settings(
     if not names:
         yield
         return
-    previous = runner.run(_READ, [names], ResultShape.ONE_ONE)
+    previous = runner.run(READ_SETTINGS, [names], ResultShape.ONE_ONE)
     changed = [(n, p) for n, p in zip(names, previous, strict=True) if p != settings[n]]
     if changed:
         _write(runner, local, [n for n, _ in changed], [settings[n] for n, _ in changed])
@@ -56,4 +56,4 @@ def pinned_settings(
 
 
 def _write(runner: SqlRunner, local: bool, names: list[str], values: list[str]) -> None:
-    runner.run(_WRITE, [local, names, values], ResultShape.NONE)
+    runner.run(WRITE_SETTINGS, [local, names, values], ResultShape.NONE)
