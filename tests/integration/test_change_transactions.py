@@ -10,7 +10,7 @@ import pytest
 
 from sg import AuditTriggerChangeEngine, Change, ChangeKind, DataValueError
 from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ResultShape, TableRef
 from sg.domain.services.change_tracking import ChangeTracking

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from sg import PsycopgEngine
 from sg.adapters.postgres.capture.change_capture import PostgresChangeCapture
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ResultShape, StagedKeys, TableRef
 from sg.ports.capture import ChangeCapture

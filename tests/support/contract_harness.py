@@ -13,7 +13,7 @@ from sg import PsycopgEngine
 from sg.adapters.postgres.objects.copy_codec import CopyObjectCodec
 from sg.adapters.postgres.objects.fragments import PostgresFragmentStore
 from sg.adapters.postgres.objects.registry import PostgresObjectRegistry
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import ColumnSpec, ResultShape, RowFilter, StagedKeys, TableRef

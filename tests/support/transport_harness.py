@@ -17,7 +17,7 @@ from psycopg.types.json import Jsonb
 
 from sg import PostgresEngine, ResultShape
 from sg.adapters.fdw.transport import FdwTransport
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
 from sg.adapters.provisioning.local_cluster import free_port
 from sg.domain.engine_params import EngineParams

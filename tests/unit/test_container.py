@@ -15,7 +15,7 @@ from sg import (
     SqlSyntaxError,
     container,
 )
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.app.container import engine_graph
 from sg.domain.engine_params import EngineParams
 from sg.domain.model import TableRef

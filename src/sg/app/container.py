@@ -22,7 +22,7 @@ from sg.adapters.postgres.catalog.sql_dump import PostgresTableSqlDumper
 from sg.adapters.postgres.objects.copy_codec import CopyObjectCodec
 from sg.adapters.postgres.objects.fragments import PostgresFragmentStore
 from sg.adapters.postgres.objects.registry import PostgresObjectRegistry
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.adapters.postgres.transfer.copy_transport import CopyStreamTransport
 from sg.adapters.postgres.versions.table_shapes import PostgresTableShapes
 from sg.adapters.postgres.versions.version_store import PostgresVersionStore

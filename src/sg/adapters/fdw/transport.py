@@ -30,8 +30,8 @@ from sg.adapters.fdw.statements import (
     server_options,
 )
 from sg.adapters.postgres.session.errors import Refine
+from sg.adapters.postgres.session.postgres_session import PostgresSession, session_of
 from sg.adapters.postgres.session.session_settings import pinned_settings
-from sg.adapters.postgres.session.sql_runner import PostgresSession, session_of
 from sg.domain.errors import (
     RemoteEngineError,
     SgError,

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import IO, Any
 
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.app.container import Container, engine_graph
 from sg.app.container import container as default_container
 from sg.domain.engine_params import EngineParams

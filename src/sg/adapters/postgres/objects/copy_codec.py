@@ -21,8 +21,8 @@ from sg.adapters.postgres.objects.copy_stream import (
     pump,
 )
 from sg.adapters.postgres.objects.tuple_image import image_columns, is_copy_canonical
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.adapters.postgres.session.session_settings import pinned_settings
-from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.domain.byte_streams import read_exactly, read_some
 from sg.domain.errors import CorruptDumpError, SgError
 from sg.domain.model import ColumnSpec, TableRef

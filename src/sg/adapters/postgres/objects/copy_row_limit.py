@@ -17,7 +17,7 @@ from typing import Any
 
 from psycopg import sql
 
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.domain.model import ResultShape, TableRef
 
 WARNING_MESSAGE = "sg: the COPY stream holds more rows than allowed"

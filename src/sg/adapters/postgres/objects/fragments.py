@@ -22,8 +22,8 @@ from sg.adapters.postgres.objects.tuple_image import (
     content_digest,
     image_columns,
 )
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.adapters.postgres.session.session_settings import CANONICAL_SETTINGS, pinned_settings
-from sg.adapters.postgres.session.sql_runner import PostgresSession
 from sg.adapters.postgres.session.statements import as_query
 from sg.domain.column_schema import FLAG_COLUMN, with_flag
 from sg.domain.errors import CorruptDumpError, InvalidIdentifierError, UndefinedObjectError

@@ -12,7 +12,7 @@ from psycopg.types.json import Json, Jsonb
 
 from sg.adapters.postgres.catalog.trust import require_trusted_types
 from sg.adapters.postgres.objects.key_match import KeyShape
-from sg.adapters.postgres.session.sql_runner import PostgresSession
+from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.domain.errors import DataValueError
 from sg.domain.model import ResultShape, TableRef
 

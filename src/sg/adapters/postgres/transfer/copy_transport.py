@@ -13,8 +13,8 @@ from sg.adapters.postgres.objects.copy_stream import (
     PipeWriter,
     pump,
 )
+from sg.adapters.postgres.session.postgres_session import PostgresSession, session_of
 from sg.adapters.postgres.session.session_settings import pinned_settings
-from sg.adapters.postgres.session.sql_runner import PostgresSession, session_of
 from sg.domain.errors import SgError
 from sg.domain.model import ColumnSpec, TableRef
 from sg.domain.object_record import LoadedBody
