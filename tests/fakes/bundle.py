@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from dependency_injector import providers
 
@@ -32,31 +31,18 @@ from tests.fakes.transaction import FakeTransaction
 
 @dataclass
 class FakePorts:
-    """The fakes every engine built while `installed()` is in force works on."""
+    """The fakes every engine built while `installed()` is in force works on; `store`,
+    `registry`, `codec` and `transaction` are the object fakes over `db`."""
 
     db: FakeDatabase = field(default_factory=FakeDatabase)
     capture: FakeChangeCapture = field(default_factory=FakeChangeCapture)
     runners: list[FakeSqlRunner] = field(default_factory=list)
 
-    @cached_property
-    def store(self) -> FakeFragmentStore:
-        """The fragment-store fake over `db`."""
-        return FakeFragmentStore(self.db)
-
-    @cached_property
-    def registry(self) -> FakeObjectRegistry:
-        """The object-registry fake over `db`."""
-        return FakeObjectRegistry(self.db)
-
-    @cached_property
-    def codec(self) -> FakeObjectCodec:
-        """The object-codec fake over `db`."""
-        return FakeObjectCodec(self.db)
-
-    @cached_property
-    def transaction(self) -> FakeTransaction:
-        """The transaction fake over `db`."""
-        return FakeTransaction(self.db)
+    def __post_init__(self) -> None:
+        self.store = FakeFragmentStore(self.db)
+        self.registry = FakeObjectRegistry(self.db)
+        self.codec = FakeObjectCodec(self.db)
+        self.transaction = FakeTransaction(self.db)
 
     def object_service(self) -> ObjectService:
         """An object service over these fakes, as the container wires the real one."""
@@ -86,17 +72,15 @@ class FakePorts:
             )
             stack.enter_context(
                 template.fragment_store.override(
-                    providers.Singleton[FragmentStore](lambda: FakeFragmentStore(self.db))
+                    providers.Singleton[FragmentStore](lambda: self.store)
                 )
             )
             stack.enter_context(
                 template.object_registry.override(
-                    providers.Singleton[ObjectRegistry](lambda: FakeObjectRegistry(self.db))
+                    providers.Singleton[ObjectRegistry](lambda: self.registry)
                 )
             )
             stack.enter_context(
-                template.object_codec.override(
-                    providers.Singleton[ObjectCodec](lambda: FakeObjectCodec(self.db))
-                )
+                template.object_codec.override(providers.Singleton[ObjectCodec](lambda: self.codec))
             )
             yield self
