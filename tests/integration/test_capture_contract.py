@@ -181,6 +181,27 @@ def test_key_states_after_a_mix_of_statements(writer: Writer, t: TableRef) -> No
     assert writer.capture.count(t) == (2, 1, 2)
 
 
+def test_has_changes_is_true_only_for_a_net_change(writer: Writer, t: TableRef) -> None:
+    assert not writer.capture.has_changes(t)
+    writer.update(t, {"id": 1}, {"a": 11})
+    assert writer.capture.has_changes(t)
+    writer.update(t, {"id": 1}, {"a": 10})
+    assert not writer.capture.has_changes(t)  # logged, but cancelled out
+    writer.delete(t, {"id": 2})
+    writer.insert(t, {"id": 2, "a": 20, "b": None})
+    assert not writer.capture.has_changes(t)
+    writer.insert(t, {"id": 8, "a": 80, "b": None})
+    assert writer.capture.has_changes(t)
+    k = writer.create("k", ["x"], [])
+    writer.insert(k, {"x": 1})
+    writer.capture.track(k)
+    assert not writer.capture.has_changes(k)
+    writer.insert(k, {"x": 1})
+    assert writer.capture.has_changes(k)  # a second copy of the same row
+    writer.delete(k, {"x": 1})
+    assert writer.capture.has_changes(k)  # both copies gone
+
+
 def test_truncate_and_reinsert(writer: Writer, t: TableRef) -> None:
     writer.update(t, {"id": 1}, {"a": 0})
     writer.truncate(t)

@@ -92,6 +92,14 @@ def net_states(table: TrackedTable) -> sql.Composed:
     return _keyed_states(table) if table.key_positions else _row_states(table)
 
 
+def has_changes(table: TrackedTable) -> sql.Composed:
+    """One value: whether any key has a net change (false at once when the log is empty)."""
+    # Each EXISTS is an init plan, run only when needed: the second not at all for an empty log.
+    return sql.SQL("SELECT EXISTS (SELECT FROM {} l) AND EXISTS (SELECT FROM ({}) s)").format(
+        table.log, net_states(table)
+    )
+
+
 def count_changes(table: TrackedTable) -> sql.Composed:
     """One row: rows added, removed and updated net (copies counted for whole-row keys)."""
     return sql.SQL(
