@@ -202,6 +202,22 @@ def test_has_changes_is_true_only_for_a_net_change(writer: Writer, t: TableRef) 
     assert writer.capture.has_changes(k)  # both copies gone
 
 
+def test_has_changes_looks_past_keys_whose_changes_cancel(writer: Writer) -> None:
+    # More cancelled-out entries than the engine's first sample of keys, then one change.
+    u = writer.create("u", ["id", "a"], ["id"])
+    writer.insert(u, *({"id": i, "a": 0} for i in range(1, 301)))
+    writer.capture.track(u)
+    for i in range(1, 151):
+        writer.update(u, {"id": i}, {"a": 1})
+        writer.update(u, {"id": i}, {"a": 0})
+    assert not writer.capture.has_changes(u)
+    writer.update(u, {"id": 300}, {"a": 3})
+    assert writer.capture.has_changes(u)
+    writer.update(u, {"id": 300}, {"a": 0})
+    writer.update(u, {"id": 1}, {"a": 9})  # a sampled key, changed again later
+    assert writer.capture.has_changes(u)
+
+
 def test_truncate_and_reinsert(writer: Writer, t: TableRef) -> None:
     writer.update(t, {"id": 1}, {"a": 0})
     writer.truncate(t)
