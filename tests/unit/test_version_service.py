@@ -386,3 +386,16 @@ def test_diff_from_objects_equals_the_diff_of_built_versions(
         assert service.diff(S, old) == service.diff(S, old, materialize=True)
         for new in versions:
             assert service.diff(S, old, new) == service.diff(S, old, new, materialize=True)
+
+
+def test_history_bytes_count_every_object_of_the_schema_once() -> None:
+    world = _world()
+    service, services = version_service(world)
+    service.init(S)
+    world.insert(T, {"id": 3, "v": "c"})
+    service.commit(S, "more")
+    storage = service.storage(S)
+    assert service.history_bytes(S) == sum(s.own_bytes for s in storage) == 300
+    assert service.garbage() == {}
+    stray = services.snapshot(TableRef(S, "t"))
+    assert service.history_bytes(S) == 300 and service.garbage() == {stray: 100}

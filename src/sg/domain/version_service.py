@@ -317,6 +317,12 @@ class VersionService:
             result.append(VersionStorage(version.version_id, total, own))
         return result[::-1]
 
+    def history_bytes(self, schema: str) -> int:
+        """Bytes the objects of every version of `schema` take, each object counted once."""
+        sizes = self._store.registered_objects()
+        objects = {o for version in self._store.log(schema) for o in version.objects()}
+        return sum(sizes.get(o, 0) for o in objects)
+
     def garbage(self) -> dict[ObjectId, int]:
         """Objects no version of any schema needs, and their sizes: what `gc` would free."""
         referenced = self._store.referenced_objects()
