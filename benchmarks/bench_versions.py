@@ -146,12 +146,23 @@ def bench_sweep(engine: PostgresEngine, rows: int, repeat: int) -> None:
             schema = f"sweep_r{patches}"
             chain_of(engine, schema, rows, patches=patches, every=10)
             bench_checkout(engine, schema, repeat, f"checkout, patches {patches / 10:.1f} of base")
+            drop_copies(engine, schema, repeat)
         for patches in (8, 16, 32):
             schema = f"sweep_n{patches}"
             chain_of(engine, schema, rows, patches=patches, every=100)
             bench_checkout(engine, schema, repeat, f"checkout, {patches} patches of 1%")
+            drop_copies(engine, schema, repeat)
     finally:
         engine.versions.policy = policy
+
+
+def drop_copies(engine: PostgresEngine, schema: str, repeat: int) -> None:
+    """Drop the tables a sweep step made (its objects stay, for the versions)."""
+    for run in range(repeat):
+        for copy in (f"{schema}_out{run}", f"{schema}_plain{run}"):
+            engine.run_sql(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(copy)))
+    engine.run_sql(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    engine.commit()
 
 
 def bench_log(engine: PostgresEngine, versions: int) -> None:
