@@ -68,11 +68,42 @@ class VersionDiff:
         scratch: list[TableRef] = []
         try:
             keys = self._collect_keys(sources, key, scratch)
-            before = self._restricted(old, shape, columns, key, keys, scratch)
-            after = self._restricted(new, shape, columns, key, keys, scratch)
-            return self._compare(before, after, shape)
+            before, after = _fragments(old), new if isinstance(new, TableRef) else _fragments(new)
+            shared = 0 if isinstance(new, TableRef) else _shared_prefix(old, new)
+            if shared:
+                # Both chains start with the same objects: read those (the base above all)
+                # once, for the mentioned keys, into a fragment both chains then start from.
+                prefix = self._prefix(before[:shared], columns, key, keys, scratch)
+                before, after = [prefix, *before[shared:]], [prefix, *after[shared:]]
+            old_rows = self._restricted(before, shape, columns, key, keys, scratch)
+            new_rows = self._restricted(after, shape, columns, key, keys, scratch)
+            return self._compare(old_rows, new_rows, shape)
         finally:
             self._drop(scratch)
+
+    def _prefix(
+        self,
+        fragments: Sequence[TableRef],
+        columns: Sequence[ImageColumn],
+        key: KeyShape,
+        keys: TableRef,
+        scratch: list[TableRef],
+    ) -> TableRef:
+        """A fragment of upserts: the rows the `fragments` build for the keys `keys` holds."""
+        prefix = _scratch("sg_diff_prefix")
+        self._run(
+            sql.SQL("CREATE TABLE {} (LIKE {})").format(
+                sql.Identifier(*prefix), sql.Identifier(*fragments[0])
+            )
+        )
+        scratch.append(prefix)
+        self._run(
+            sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT true").format(
+                sql.Identifier(*prefix), sql.Identifier(FLAG_COLUMN)
+            )
+        )
+        self._run(insert_last_upserts(fragments, prefix, columns, key, _mentioned(key, keys)))
+        return prefix
 
     def _collect_keys(
         self, sources: Sequence[TableRef], key: KeyShape, scratch: list[TableRef]
@@ -93,7 +124,7 @@ class VersionDiff:
 
     def _restricted(
         self,
-        source: Source,
+        source: Sequence[TableRef] | TableRef,
         shape: TableShape,
         columns: Sequence[ImageColumn],
         key: KeyShape,
@@ -114,14 +145,8 @@ class VersionDiff:
             )
             self._run(statement)
             return table
-        fragments = [TableRef(OBJECT_SCHEMA, o) for o in source]
-        # The rows of a chain are, per key, the upserts of the last object mentioning it:
-        # `insert_last_upserts` with the quals keeping only mentioned keys (it names the
-        # candidate rows `u`).
-        quals = sql.SQL("EXISTS (SELECT 1 FROM {} AS sg_k WHERE {})").format(
-            sql.Identifier(*keys), key.matches("u", "sg_k")
-        )
-        self._run(insert_last_upserts(fragments, table, columns, key, quals))
+        # The rows of a chain are, per key, the upserts of the last object mentioning it.
+        self._run(insert_last_upserts(source, table, columns, key, _mentioned(key, keys)))
         return table
 
     def _whole(self, source: Source, shape: TableShape, scratch: list[TableRef]) -> TableRef:
@@ -129,7 +154,7 @@ class VersionDiff:
             return source
         table = self._scratch_table(shape, scratch)
         if source:
-            fragments = [TableRef(OBJECT_SCHEMA, o) for o in source]
+            fragments = _fragments(source)
             columns = _data_columns(self._sql, fragments[0])
             key = KeyShape.of(columns, list(shape.key))
             self._run(insert_last_upserts(fragments, table, columns, key, None))
@@ -160,6 +185,26 @@ class VersionDiff:
 
     def _run(self, statement: sql.Composable) -> None:
         self._sql.run(statement, None, ResultShape.NONE)
+
+
+def _mentioned(key: KeyShape, keys: TableRef) -> sql.Composable:
+    """Quals for `insert_last_upserts` (which names the candidate rows `u`): key in `keys`."""
+    return sql.SQL("EXISTS (SELECT 1 FROM {} AS sg_k WHERE {})").format(
+        sql.Identifier(*keys), key.matches("u", "sg_k")
+    )
+
+
+def _fragments(chain: Sequence[ObjectId]) -> list[TableRef]:
+    return [TableRef(OBJECT_SCHEMA, o) for o in chain]
+
+
+def _shared_prefix(a: Sequence[ObjectId], b: Sequence[ObjectId]) -> int:
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
 
 
 def _scratch(prefix: str) -> TableRef:
