@@ -31,6 +31,7 @@ from sg.domain.versions import (
     VersionId,
     VersionStorage,
     derive_version_id,
+    shared_prefix,
 )
 from sg.ports.capture import StagedChanges
 from sg.ports.sql import ComposedSql
@@ -518,7 +519,7 @@ class VersionService:
         shape: TableShape,
     ) -> list[Change] | None:
         """The diff from the objects the two chains do not share; None when they share none."""
-        shared = _shared_prefix(old.chain, built_on.chain)
+        shared = shared_prefix(old.chain, built_on.chain)
         if not shared:
             return None
         touched = [*old.chain[shared:], *built_on.chain[shared:]]
@@ -529,16 +530,6 @@ class VersionService:
             return self._shapes.diff_touched(old.chain, source, shape, touched, staged.keys)
         finally:
             self._tracker.release_staged(staged.keys)
-
-
-def _shared_prefix(a: Sequence[ObjectId], b: Sequence[ObjectId]) -> int:
-    """How many objects the two chains start with in common."""
-    shared = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        shared += 1
-    return shared
 
 
 def _check_id(version: Version) -> None:

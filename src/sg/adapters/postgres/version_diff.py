@@ -23,7 +23,7 @@ from sg.adapters.postgres.tuple_image import ImageColumn, image_columns
 from sg.domain.column_schema import FLAG_COLUMN
 from sg.domain.model import Change, ChangeKind, ResultShape, StagedKeys, TableRef
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
-from sg.domain.versions import TableShape
+from sg.domain.versions import TableShape, shared_prefix
 from sg.ports.sql import SqlRunner
 
 Source = Sequence[ObjectId] | TableRef
@@ -69,7 +69,7 @@ class VersionDiff:
         try:
             keys = self._collect_keys(sources, key, scratch)
             before, after = _fragments(old), new if isinstance(new, TableRef) else _fragments(new)
-            shared = 0 if isinstance(new, TableRef) else _shared_prefix(old, new)
+            shared = 0 if isinstance(new, TableRef) else shared_prefix(old, new)
             if shared:
                 # Both chains start with the same objects: read those (the base above all)
                 # once, for the mentioned keys, into a fragment both chains then start from.
@@ -196,15 +196,6 @@ def _mentioned(key: KeyShape, keys: TableRef) -> sql.Composable:
 
 def _fragments(chain: Sequence[ObjectId]) -> list[TableRef]:
     return [TableRef(OBJECT_SCHEMA, o) for o in chain]
-
-
-def _shared_prefix(a: Sequence[ObjectId], b: Sequence[ObjectId]) -> int:
-    shared = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        shared += 1
-    return shared
 
 
 def _scratch(prefix: str) -> TableRef:
