@@ -285,7 +285,9 @@ class VersionService:
         pending changes, mention are read. Both sides are built whole into temporary tables
         only when their chains share no first object: after one was compacted into a fresh
         base, after a table was re-based (its columns changed, or it was new or untracked
-        since), or when `materialize` asks for it. Both ways give the same changes.
+        since), or when `materialize` asks for it. Both ways give the same changes. Like
+        `commit`, the objects' way takes a tracked table to be its head's rows plus its
+        pending changes (changes discarded through the plumbing are not seen).
         """
         before = self.resolve(schema, old)
         after = None if new is None else self.resolve(schema, new)
