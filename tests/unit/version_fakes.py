@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -12,11 +13,12 @@ from typing import Any
 
 from sg.domain.changes import ChangeCounts
 from sg.domain.errors import ObjectNotFoundError, TableNotFoundError
-from sg.domain.model import Change, ChangeKind, ColumnSpec, TableRef
+from sg.domain.model import Change, ChangeKind, ColumnSpec, StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
 from sg.domain.version_service import CompactionPolicy, VersionService
 from sg.domain.versions import ColumnDef, TableShape, Tag, Version, VersionId
+from sg.ports.capture import StagedChanges, Watermark
 from sg.ports.sql import ComposedSql
 
 Row = dict[str, Any]
@@ -47,6 +49,8 @@ class World:
     versions: dict[tuple[str, VersionId], Version] = field(default_factory=dict)
     tags: dict[tuple[str, str], VersionId] = field(default_factory=dict)
     heads: dict[str, VersionId] = field(default_factory=dict)
+    staged: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)  # "built" or "touched", per table diffed
 
     def create(self, ref: TableRef, columns: Sequence[str], key: Sequence[str] = ()) -> None:
         """Create a table with text columns."""
@@ -199,7 +203,25 @@ class FakeTableShapes:
         new: Sequence[ObjectId] | TableRef,
         shape: TableShape,
     ) -> list[Change]:
+        self.world.diffs.append("built")
         return row_changes(shape, self._rows(old), self._rows(new))
+
+    def diff_touched(
+        self,
+        old: Sequence[ObjectId],
+        new: Sequence[ObjectId] | TableRef,
+        shape: TableShape,
+        touched: Sequence[ObjectId],
+        pending: StagedKeys | None = None,
+    ) -> list[Change]:
+        self.world.diffs.append("touched")
+        keys = {key_of(shape, row) for o in touched for _, row in self.world.objects[o][1]}
+        keys |= set(self.world.staged[pending.handle]) if pending is not None else set()
+
+        def mentioned(rows: list[Row]) -> list[Row]:
+            return [r for r in rows if key_of(shape, r) in keys]
+
+        return row_changes(shape, mentioned(self._rows(old)), mentioned(self._rows(new)))
 
     def _rows(self, source: Sequence[ObjectId] | TableRef) -> list[Row]:
         if isinstance(source, TableRef):
@@ -243,6 +265,15 @@ class FakeServices:
 
     def changed_tables(self, schema: str) -> list[str]:
         return [r.table for r in self.tracked() if r.schema == schema and self._pending(r)]
+
+    def stage_pending(self, table: TableRef) -> StagedChanges:
+        handle = f"staged_{uuid.uuid4().hex}"
+        keys = list(dict.fromkeys(c.primary_key for c in self._pending(table)))
+        self.world.staged[handle] = keys
+        return StagedChanges(StagedKeys(handle, len(keys)), Watermark("", None, 0))
+
+    def release_staged(self, keys: StagedKeys) -> None:
+        del self.world.staged[keys.handle]
 
     def snapshot(self, source: TableRef) -> ObjectId:
         if source == self.fail_snapshot_of:

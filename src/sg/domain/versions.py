@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -162,6 +163,16 @@ def derive_version_id(
     }
     data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
     return VersionId(hashlib.sha256(_ID_TAG + data).hexdigest())
+
+
+def shared_prefix(a: Sequence[ObjectId], b: Sequence[ObjectId]) -> int:
+    """How many objects two chains start with in common."""
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
 
 
 class Tag(NamedTuple):
