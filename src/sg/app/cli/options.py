@@ -15,3 +15,7 @@ TablesArg = Annotated[
     list[str], typer.Argument(metavar="SCHEMA.TABLE...", help="Tables (bare names mean public).")
 ]
 ObjectsArg = Annotated[list[str], typer.Argument(metavar="OBJECT...", help="Object ids.")]
+MessageOpt = Annotated[
+    str | None,
+    typer.Option("--message", "-m", metavar="MESSAGE", help="What the version records."),
+]

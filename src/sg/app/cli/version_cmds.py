@@ -2,21 +2,31 @@
 push, pull and clone of a schema's versions.
 
 Each function takes already parsed arguments and the engine(s) to use, prints through `echo`
-and commits its own work when it succeeds; none is registered with the command line here.
+and commits its own work when it succeeds; `history_cmds` and the plumbing commands whose
+arguments name a schema call them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sg.app.object_engine import PostgresEngine
-from sg.app.versioned_schema import VersionedSchema
-from sg.domain.errors import InvalidIdentifierError
+from sg.app.cli.names import parse_version_target, quote_name
 from sg.domain.versions import LATEST, TableDiff, Version
 
+if TYPE_CHECKING:  # the engine brings psycopg and the container: loaded when a command runs
+    from sg.app.object_engine import PostgresEngine
+    from sg.app.versioned_schema import VersionedSchema
+    from sg.ports.progress import TransferProgress
+
 Echo = Callable[[str], None]
+
+
+def _versioned(engine: PostgresEngine, schema: str) -> VersionedSchema:
+    from sg.app.versioned_schema import VersionedSchema
+
+    return VersionedSchema(engine, schema)
 
 
 def _print(line: str) -> None:
@@ -25,19 +35,23 @@ def _print(line: str) -> None:
 
 def parse_target(target: str) -> tuple[str, str]:
     """`SCHEMA@VERSION` (or `SCHEMA`, meaning latest) as `(schema, version)`."""
-    schema, _, version = target.partition("@")
-    if not schema:
-        raise InvalidIdentifierError(f"expected SCHEMA@VERSION, got {target!r}")
-    return schema, version or LATEST
+    return parse_version_target(target, LATEST)
+
+
+def _tables(count: int) -> str:
+    return f"{count} table{'' if count == 1 else 's'}"
 
 
 def init_versions(
     engine: PostgresEngine, schema: str, message: str = "init", echo: Echo = _print
 ) -> Version:
     """`sg init SCHEMA`: snapshot and track every table of the schema as its first version."""
-    version = VersionedSchema(engine, schema).init(message)
+    version = _versioned(engine, schema).init(message)
     engine.commit()
-    echo(f"{schema}: versioned {len(version.tables)} tables as {version.version_id.short}")
+    echo(
+        f"{quote_name(schema)}: versioned {_tables(len(version.tables))}"
+        f" as {version.version_id.short}"
+    )
     return version
 
 
@@ -49,13 +63,13 @@ def commit_version(
     echo: Echo = _print,
 ) -> Version | None:
     """`sg commit SCHEMA -m MESSAGE`: record the schema's tables as a new version."""
-    version = VersionedSchema(engine, schema).commit(message, author)
+    version = _versioned(engine, schema).commit(message, author)
     engine.commit()
     if version is None:
-        echo(f"{schema}: nothing to commit")
+        echo(f"{quote_name(schema)}: nothing to commit")
         return None
     changed = [t for t in version.tables if any(t.counts)]
-    echo(f"{version.version_id.short} {message} ({len(changed)} tables changed)")
+    echo(f"{version.version_id.short} {message} ({_tables(len(changed))} changed)")
     return version
 
 
@@ -69,7 +83,7 @@ def log(
     echo: Echo = _print,
 ) -> None:
     """`sg log SCHEMA [TABLE] [--json] [--stat]`: versions newest first, one line each."""
-    versioned = VersionedSchema(engine, schema)
+    versioned = _versioned(engine, schema)
     versions = versioned.log(table)
     tags: dict[str, list[str]] = {}
     for tag in versioned.tags():
@@ -97,7 +111,7 @@ def show(
     echo: Echo = _print,
 ) -> None:
     """`sg show SCHEMA@VERSION`: the version's tables, objects, counts and message."""
-    versioned = VersionedSchema(engine, schema)
+    versioned = _versioned(engine, schema)
     found = versioned.show(version)
     storage = {s.version_id: s for s in versioned.storage()}.get(found.version_id)
     if as_json:
@@ -119,7 +133,7 @@ def show(
 
 def tag(engine: PostgresEngine, schema: str, version: str, name: str, echo: Echo = _print) -> None:
     """`sg tag SCHEMA VERSION NAME`: name a version."""
-    made = VersionedSchema(engine, schema).tag(version, name)
+    made = _versioned(engine, schema).tag(version, name)
     engine.commit()
     echo(f"{name} -> {made.version_id.short}")
 
@@ -134,9 +148,10 @@ def checkout_version(
 ) -> Version:
     """`sg checkout SCHEMA@VERSION [--force] [--into OTHER]`: materialise a version."""
     schema, version = parse_target(target)
-    found = VersionedSchema(engine, schema).checkout(version, force=force, into=into)
+    found = _versioned(engine, schema).checkout(version, force=force, into=into)
     engine.commit()
-    echo(f"{into or schema}: at {found.version_id.short} ({len(found.tables)} tables)")
+    where = quote_name(into or schema)
+    echo(f"{where}: at {found.version_id.short} ({_tables(len(found.tables))})")
     return found
 
 
@@ -148,10 +163,17 @@ def diff_versions(
     *,
     stat: bool = False,
     as_json: bool = False,
+    limit: int | None = None,
     echo: Echo = _print,
 ) -> list[TableDiff]:
-    """`sg diff SCHEMA VERSION_A [VERSION_B] [--stat] [--json]`: per-table net changes."""
-    diffs = VersionedSchema(engine, schema).diff(old, new)
+    """`sg diff SCHEMA VERSION_A [VERSION_B] [--stat] [--json]`: per-table net changes.
+
+    `limit` caps the changes shown per table (counts stay whole).
+    """
+    diffs = _versioned(engine, schema).diff(old, new)
+    engine.rollback()  # a diff against the live tables may build temporary tables
+    if limit is not None:
+        diffs = [d._replace(changes=d.changes[:limit]) for d in diffs]
     if as_json:
         echo(json.dumps([_diff_json(d, stat) for d in diffs], default=str))
         return diffs
@@ -185,10 +207,11 @@ def push_versions(
     remote: PostgresEngine,
     remote_schema: str | None = None,
     echo: Echo = _print,
+    progress: TransferProgress | None = None,
 ) -> None:
     """`sg push SCHEMA --to REMOTE`: send the versions, tags and objects the remote lacks."""
-    added = VersionedSchema(engine, schema).push(remote, remote_schema)
-    echo(f"pushed {len(added)} versions to {remote.name}")
+    added = _versioned(engine, schema).push(remote, remote_schema, progress=progress)
+    echo(f"pushed {_versions(len(added))} of {quote_name(schema)} to {remote.name}")
 
 
 def pull_versions(
@@ -197,10 +220,15 @@ def pull_versions(
     remote: PostgresEngine,
     remote_schema: str | None = None,
     echo: Echo = _print,
+    progress: TransferProgress | None = None,
 ) -> None:
     """`sg pull SCHEMA --from REMOTE`: fetch the versions, tags and objects this engine lacks."""
-    added = VersionedSchema(engine, schema).pull(remote, remote_schema)
-    echo(f"pulled {len(added)} versions from {remote.name}")
+    added = _versioned(engine, schema).pull(remote, remote_schema, progress=progress)
+    echo(f"pulled {_versions(len(added))} of {quote_name(schema)} from {remote.name}")
+
+
+def _versions(count: int) -> str:
+    return f"{count} version{'' if count == 1 else 's'}"
 
 
 def clone(
@@ -211,9 +239,11 @@ def clone(
     echo: Echo = _print,
 ) -> None:
     """`sg clone REMOTE SCHEMA [LOCAL_SCHEMA]`: pull a schema's history and check out latest."""
+    from sg.app.versioned_schema import VersionedSchema
+
     local = VersionedSchema.clone(engine, schema or remote_schema, remote, remote_schema)
     head = local.head()
-    echo(f"{local.schema}: cloned, at {head.version_id.short if head else '-'}")
+    echo(f"{quote_name(local.schema)}: cloned, at {head.version_id.short if head else '-'}")
 
 
 def _version_json(version: Version, tags: list[str]) -> dict[str, Any]:
