@@ -17,9 +17,11 @@ from sg.app.cli import version_cmds
 from sg.app.cli.names import parse_schema, parse_version_target, quote_name
 from sg.app.cli.options import JsonOpt, QuietOpt
 from sg.app.cli.session import Session, session_of
+from sg.domain.model import TableRef
 
 if TYPE_CHECKING:
     from sg.app.object_engine import PostgresEngine
+    from sg.domain.model import Change
 
 SchemaArg = Annotated[str, typer.Argument(metavar="SCHEMA", help="A versioned schema.")]
 
@@ -170,9 +172,38 @@ def diff_schema(
     with _bare_name_hint(engine, schema, "diff"):
         old = versions[0] if versions else _head(engine, schema)
         new = versions[1] if len(versions) > 1 else None
-        version_cmds.diff_versions(
-            engine, schema, old, new, stat=stat, as_json=as_json, limit=limit, echo=session.emit
+        diffs = version_cmds.diff_versions(
+            engine,
+            schema,
+            old,
+            new,
+            stat=stat,
+            as_json=as_json,
+            limit=limit,
+            echo=session.emit,
+            render=_literals(engine, schema),
         )
+    if not as_json and all(d.status == "unchanged" for d in diffs):
+        session.say(f"no changes in {quote_name(schema)} from {old[:12]} to {new or 'the tables'}")
+
+
+def _literals(engine: PostgresEngine, schema: str) -> version_cmds.Render:
+    """Changes as SQL literals, typed by the live table; plain text where it cannot type them."""
+
+    def render(table: str, changes: list[Change]) -> list[str]:
+        from sg.app.cli.change_text import change_line, change_literals
+        from sg.domain.errors import SgError
+
+        ref = TableRef(schema, table)
+        try:
+            shown = change_literals(engine, ref, changes) if engine.table_exists(*ref) else None
+        except SgError:  # the live table's columns no longer fit the version's rows
+            shown = None
+        if shown is None:
+            return version_cmds.plain_lines(changes)
+        return [change_line(c, key, data) for c, (key, data) in zip(changes, shown, strict=True)]
+
+    return render
 
 
 def _head(engine: PostgresEngine, schema: str) -> str:

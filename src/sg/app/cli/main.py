@@ -22,13 +22,12 @@ from sg.app.cli.errors import (
     interrupted,
     with_command_hint,
 )
-from sg.app.cli.help_format import SgCommand, SgGroup
+from sg.app.cli.help_format import SgCommand
 from sg.app.cli.options import QuietOpt
 from sg.app.cli.session import Session
 
 app = typer.Typer(
     name="sg",
-    cls=SgGroup,
     help="Version history and git-like plumbing for PostgreSQL tables: versions of schemas"
     " (init, commit, log, diff, tag, checkout, push, pull, clone), tracked changes and objects.",
     no_args_is_help=True,

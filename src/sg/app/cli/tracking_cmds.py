@@ -18,9 +18,7 @@ from sg.app.cli.options import JsonOpt, MessageOpt, QuietOpt, TablesArg
 from sg.app.cli.progress import spinner
 from sg.app.cli.session import session_of
 from sg.domain.errors import TableNotTrackedError
-from sg.domain.model import Change, ChangeKind, TableRef
-
-_SIGNS = {ChangeKind.INSERT: "+", ChangeKind.DELETE: "-", ChangeKind.UPDATE: "~"}
+from sg.domain.model import Change, TableRef
 
 
 def track(ctx: typer.Context, tables: TablesArg, quiet: QuietOpt = False) -> None:
@@ -120,14 +118,14 @@ def diff(
     target: Annotated[
         str,
         typer.Argument(
-            metavar="SCHEMA|SCHEMA.TABLE",
+            metavar="SCHEMA[.TABLE]",
             help="A versioned schema (changes between versions) or a tracked table (pending).",
         ),
     ],
     versions: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="VERSION",
+            metavar="VERSION_A [VERSION_B]",
             help="With a schema: from VERSION_A (default: the version checked out) to"
             " VERSION_B (default: the live tables).",
         ),
@@ -193,9 +191,10 @@ def diff(
     if not changes:
         session.say(f"no pending changes in {show_table(ref)}")
         return
+    from sg.app.cli.change_text import change_line
+
     for change, (key, data) in zip(changes, shown, strict=True):
-        values = ", ".join(f"{name}={value}" for name, value in data)
-        session.emit(f"{_SIGNS[change.change_type]} ({', '.join(key)}) {values}")
+        session.emit(change_line(change, key, data))
 
 
 def discard(
@@ -236,7 +235,7 @@ def commit(
     target: Annotated[
         str,
         typer.Argument(
-            metavar="SCHEMA|SCHEMA.TABLE",
+            metavar="SCHEMA[.TABLE]",
             help="A versioned schema (a new version) or a tracked table (one object).",
         ),
     ],

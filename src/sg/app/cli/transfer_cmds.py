@@ -75,7 +75,7 @@ def _move(
     where = f"to {other}" if direction == "push" else f"from {other}"
     if not all(is_object_id(t) for t in targets):
         if len(targets) != 1:
-            usage_error(ctx, f"give one SCHEMA, or object ids only: sg {direction} OBJECT...")
+            usage_error(ctx, f"sg {direction} takes one SCHEMA, or object ids only")
         from sg.app.cli import version_cmds
 
         move_versions = (

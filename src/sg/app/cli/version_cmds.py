@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sg.app.cli.names import parse_version_target, quote_name
+from sg.domain.model import Change
 from sg.domain.versions import LATEST, TableDiff, Version
 
 if TYPE_CHECKING:  # the engine brings psycopg and the container: loaded when a command runs
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # the engine brings psycopg and the container: loaded when a 
     from sg.ports.progress import TransferProgress
 
 Echo = Callable[[str], None]
+Render = Callable[[str, list[Change]], list[str]]
 
 
 def _versioned(engine: PostgresEngine, schema: str) -> VersionedSchema:
@@ -85,6 +87,11 @@ def log(
     """`sg log SCHEMA [TABLE] [--json] [--stat]`: versions newest first, one line each."""
     versioned = _versioned(engine, schema)
     versions = versioned.log(table)
+    if not versions and (table is None or not versioned.log()):
+        from sg.domain.errors import NotVersionedError
+
+        name = quote_name(schema)
+        raise NotVersionedError(f"schema {name} has no versions; run sg init {name}")
     tags: dict[str, list[str]] = {}
     for tag in versioned.tags():
         tags.setdefault(tag.version_id, []).append(tag.name)
@@ -165,10 +172,12 @@ def diff_versions(
     as_json: bool = False,
     limit: int | None = None,
     echo: Echo = _print,
+    render: Render | None = None,
 ) -> list[TableDiff]:
     """`sg diff SCHEMA VERSION_A [VERSION_B] [--stat] [--json]`: per-table net changes.
 
-    `limit` caps the changes shown per table (counts stay whole).
+    Unchanged tables are left out of the text. `limit` caps the changes shown per table
+    (counts stay whole); `render` turns a table's changes into lines (default: plain text).
     """
     diffs = _versioned(engine, schema).diff(old, new)
     engine.rollback()  # a diff against the live tables may build temporary tables
@@ -178,14 +187,29 @@ def diff_versions(
         echo(json.dumps([_diff_json(d, stat) for d in diffs], default=str))
         return diffs
     for table_diff in diffs:
-        added, removed, updated = table_diff.counts
-        echo(f"{table_diff.table}: {table_diff.status} +{added} -{removed} ~{updated}")
-        if stat:
+        if table_diff.status == "unchanged":
             continue
-        for change in table_diff.changes:
-            sign = "+-~"[change.change_type]
-            echo(f"  {sign} {_text(change.primary_key)} {_text(change.change_data)}")
+        added, removed, updated = table_diff.counts
+        name = quote_name(table_diff.table)
+        echo(f"{name}: {table_diff.status} +{added} -{removed} ~{updated}")
+        if not stat:
+            for line in (render or _plain_table)(table_diff.table, table_diff.changes):
+                echo(f"  {line}")
     return diffs
+
+
+def _plain_table(table: str, changes: list[Change]) -> list[str]:
+    del table
+    return plain_lines(changes)
+
+
+def plain_lines(changes: list[Change]) -> list[str]:
+    """Changes as `SIGN (key) column=value, ...` lines, values in plain text."""
+    from sg.app.cli.change_text import SIGNS
+
+    return [
+        f"{SIGNS[c.change_type]} {_text(c.primary_key)} {_text(c.change_data)}" for c in changes
+    ]
 
 
 def gc(engine: PostgresEngine, *, dry_run: bool = False, echo: Echo = _print) -> int:
