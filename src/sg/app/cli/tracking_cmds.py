@@ -14,7 +14,7 @@ from sg.app.cli.names import (
     quote_name,
     show_table,
 )
-from sg.app.cli.options import JsonOpt, MessageOpt, QuietOpt, TablesArg
+from sg.app.cli.options import JsonOpt, MessageOpt, QuietOpt, SchemaOrTableArg, TablesArg
 from sg.app.cli.progress import spinner
 from sg.app.cli.session import session_of
 from sg.domain.errors import TableNotTrackedError
@@ -115,13 +115,7 @@ def status(
 
 def diff(
     ctx: typer.Context,
-    target: Annotated[
-        str,
-        typer.Argument(
-            metavar="SCHEMA[.TABLE]",
-            help="A versioned schema (changes between versions) or a tracked table (pending).",
-        ),
-    ],
+    target: SchemaOrTableArg,
     versions: Annotated[
         list[str] | None,
         typer.Argument(
@@ -232,13 +226,7 @@ def discard(
 
 def commit(
     ctx: typer.Context,
-    target: Annotated[
-        str,
-        typer.Argument(
-            metavar="SCHEMA[.TABLE]",
-            help="A versioned schema (a new version) or a tracked table (one object).",
-        ),
-    ],
+    target: SchemaOrTableArg,
     message: MessageOpt = None,
     author: Annotated[
         str | None,
