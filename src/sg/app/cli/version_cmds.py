@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sg.app.cli.names import parse_version_target, quote_name
-from sg.domain.model import Change
-from sg.domain.versions import LATEST, TableDiff, Version
 
 if TYPE_CHECKING:  # the engine brings psycopg and the container: loaded when a command runs
     from sg.app.object_engine import PostgresEngine
     from sg.app.versioned_schema import VersionedSchema
+    from sg.domain.model import Change
+    from sg.domain.versions import TableDiff, Version
     from sg.ports.progress import TransferProgress
 
+LATEST = "latest"  # sg.domain.versions.LATEST, without loading hashlib at start-up
+
 Echo = Callable[[str], None]
-Render = Callable[[str, list[Change]], list[str]]
+Render: TypeAlias = "Callable[[str, list[Change]], list[str]]"
 
 
 def _versioned(engine: PostgresEngine, schema: str) -> VersionedSchema:
