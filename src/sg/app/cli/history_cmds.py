@@ -47,7 +47,9 @@ def log(
     engine = session.engine()
     name = parse_schema(schema)
     only = parse_schema(table) if table is not None else None
-    version_cmds.log(engine, name, only, as_json=as_json, stat=stat, echo=session.emit)
+    lines: list[str] = []  # one write for all: a long history prints in one go
+    version_cmds.log(engine, name, only, as_json=as_json, stat=stat, echo=lines.append)
+    session.emit("\n".join(lines))
 
 
 def show(
