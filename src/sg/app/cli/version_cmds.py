@@ -42,8 +42,8 @@ def parse_target(target: str) -> tuple[str, str]:
     return parse_version_target(target, LATEST)
 
 
-def _tables(count: int) -> str:
-    return f"{count} table{'' if count == 1 else 's'}"
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def init_versions(
@@ -53,7 +53,7 @@ def init_versions(
     version = _versioned(engine, schema).init(message)
     engine.commit()
     echo(
-        f"{quote_name(schema)}: versioned {_tables(len(version.tables))}"
+        f"{quote_name(schema)}: versioned {_count(len(version.tables), 'table')}"
         f" as {version.version_id.short}"
     )
     return version
@@ -73,7 +73,7 @@ def commit_version(
         echo(f"{quote_name(schema)}: nothing to commit")
         return None
     changed = [t for t in version.tables if any(t.counts)]
-    echo(f"{version.version_id.short} {message} ({_tables(len(changed))} changed)")
+    echo(f"{version.version_id.short} {message} ({_count(len(changed), 'table')} changed)")
     return version
 
 
@@ -135,7 +135,7 @@ def show(
     echo(f"\n    {found.message}\n")
     for table in found.tables:
         added, removed, updated = table.counts
-        echo(f"{table.name}: +{added} -{removed} ~{updated}; {len(table.chain)} objects")
+        echo(f"{table.name}: +{added} -{removed} ~{updated}; {_count(len(table.chain), 'object')}")
         for object_id in table.chain:
             echo(f"    {object_id}")
 
@@ -160,7 +160,7 @@ def checkout_version(
     found = _versioned(engine, schema).checkout(version, force=force, into=into)
     engine.commit()
     where = quote_name(into or schema)
-    echo(f"{where}: at {found.version_id.short} ({_tables(len(found.tables))})")
+    echo(f"{where}: at {found.version_id.short} ({_count(len(found.tables), 'table')})")
     return found
 
 
@@ -219,11 +219,11 @@ def gc(engine: PostgresEngine, *, dry_run: bool = False, echo: Echo = _print) ->
     versions = engine.versions
     if dry_run:
         garbage = versions.garbage()
-        echo(f"would remove {len(garbage)} objects, {sum(garbage.values()):,} bytes")
+        echo(f"would remove {_count(len(garbage), 'object')}, {sum(garbage.values()):,} bytes")
         return sum(garbage.values())
     result = versions.gc()
     engine.commit()
-    echo(f"removed {len(result.removed)} objects, freed {result.freed_bytes:,} bytes")
+    echo(f"removed {_count(len(result.removed), 'object')}, freed {result.freed_bytes:,} bytes")
     return result.freed_bytes
 
 
@@ -237,7 +237,7 @@ def push_versions(
 ) -> None:
     """`sg push SCHEMA --to REMOTE`: send the versions, tags and objects the remote lacks."""
     added = _versioned(engine, schema).push(remote, remote_schema, progress=progress)
-    echo(f"pushed {_versions(len(added))} of {quote_name(schema)} to {remote.name}")
+    echo(f"pushed {_count(len(added), 'version')} of {quote_name(schema)} to {remote.name}")
 
 
 def pull_versions(
@@ -250,11 +250,7 @@ def pull_versions(
 ) -> None:
     """`sg pull SCHEMA --from REMOTE`: fetch the versions, tags and objects this engine lacks."""
     added = _versioned(engine, schema).pull(remote, remote_schema, progress=progress)
-    echo(f"pulled {_versions(len(added))} of {quote_name(schema)} from {remote.name}")
-
-
-def _versions(count: int) -> str:
-    return f"{count} version{'' if count == 1 else 's'}"
+    echo(f"pulled {_count(len(added), 'version')} of {quote_name(schema)} from {remote.name}")
 
 
 def clone(
