@@ -90,6 +90,8 @@ def test_a_schema_history_from_init_to_another_engine(cli: CliWorld) -> None:
     assert "pushed 2 versions of shop to b" in pushed.stderr
     assert "pushed 0 versions" in cli.sg("push", "shop", "--to", "b").stderr
     assert [v["id"] for v in _log(cli, "shop", "--engine", "b")] == [second_id, first_id]
+    unchecked = cli.sg("--engine", "b", "diff", "shop", "--stat").stdout.splitlines()
+    assert [line.split(" +")[0] for line in unchecked] == ["items: removed", "notes: removed"]
     cli.sg("--engine", "b", "checkout", "shop@" + second_id[:10])
     assert _digest(cli, "shop", "--engine", "b") == then
     cli.sg("--engine", "b", "tag", "shop", "latest", "remote")
@@ -158,7 +160,7 @@ def test_a_bare_name_that_is_a_public_table_points_to_the_qualified_form(cli: Cl
         failed = cli.sg(*command, code=1)
         assert f"write sg {command[0]} public.notes" in str(failed.exception)
     unknown = cli.sg("diff", "nowhere", code=1)
-    assert "schema nowhere is not versioned" in str(unknown.exception)
+    assert "schema nowhere has no versions" in str(unknown.exception)
 
 
 def test_help_documents_both_forms(cli: CliWorld) -> None:

@@ -209,14 +209,9 @@ def _literals(engine: PostgresEngine, schema: str) -> version_cmds.Render:
 
 
 def _head(engine: PostgresEngine, schema: str) -> str:
+    """The version the tables were last committed or checked out at; else (pulled) latest."""
     head = engine.versions.head(schema)
-    if head is None:
-        from sg.domain.errors import NotVersionedError
-
-        raise NotVersionedError(
-            f"schema {quote_name(schema)} is not versioned; run sg init {quote_name(schema)}"
-        )
-    return head.version_id
+    return version_cmds.LATEST if head is None else head.version_id
 
 
 @contextmanager
