@@ -28,7 +28,7 @@ from sg.app.cli.session import Session
 
 app = typer.Typer(
     name="sg",
-    help="Version history and git-like plumbing for PostgreSQL tables: versions of schemas"
+    help="Git-like plumbing and version history for PostgreSQL tables: versions of schemas"
     " (init, commit, log, diff, tag, checkout, push, pull, clone), tracked changes and objects.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

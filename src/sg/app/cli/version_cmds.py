@@ -42,6 +42,17 @@ def parse_target(target: str) -> tuple[str, str]:
     return parse_version_target(target, LATEST)
 
 
+def _require_history(source: PostgresEngine, schema: str, where: str) -> None:
+    """Moving the history of a schema the source has never versioned is a mistake, not a no-op."""
+    if not source.versions.log(schema):
+        from sg.domain.errors import NotVersionedError
+
+        raise NotVersionedError(
+            f"{where} has no versions of schema {quote_name(schema)}"
+            " (sg log SCHEMA lists a schema's versions)"
+        )
+
+
 def _count(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -236,6 +247,7 @@ def push_versions(
     progress: TransferProgress | None = None,
 ) -> None:
     """`sg push SCHEMA --to REMOTE`: send the versions, tags and objects the remote lacks."""
+    _require_history(engine, schema, "this engine")
     added = _versioned(engine, schema).push(remote, remote_schema, progress=progress)
     echo(f"pushed {_count(len(added), 'version')} of {quote_name(schema)} to {remote.name}")
 
@@ -249,6 +261,7 @@ def pull_versions(
     progress: TransferProgress | None = None,
 ) -> None:
     """`sg pull SCHEMA --from REMOTE`: fetch the versions, tags and objects this engine lacks."""
+    _require_history(remote, remote_schema or schema, remote.name)
     added = _versioned(engine, schema).pull(remote, remote_schema, progress=progress)
     echo(f"pulled {_count(len(added), 'version')} of {quote_name(schema)} from {remote.name}")
 
