@@ -8,8 +8,13 @@ It provisions a throwaway cluster and prints sg, the baseline and their ratio fo
   vs `CREATE TABLE … (LIKE … INCLUDING ALL)` + `INSERT … SELECT` of the final rows;
 - `log` of `--versions` versions: the library call, and a new process that imports sg,
   connects and lists them (start-up included);
-- storage of those 10 versions (the whole history) vs 10 full copies of the table.
-The cluster is removed afterwards.
+- storage of those 10 versions (the whole history) vs 10 full copies of the table;
+- diff of the last two of those versions (1% of the rows changed) from the objects, vs the
+  same diff with both versions built whole (`materialize=True`);
+- with `--sweep`, checkout vs `INSERT … SELECT` as the patches grow (0.1 to 0.6 of the base's
+  rows, in patches of 10%) and as the chain grows (8, 16 and 32 patches of 1%): the
+  measurements behind `CompactionPolicy`'s defaults.
+`--only commit,chain,threshold,log,sweep` runs some sections. The cluster is removed afterwards.
 """
 
 from __future__ import annotations
@@ -109,12 +114,55 @@ def bench_chain(engine: PostgresEngine, rows: int, repeat: int) -> None:
         f"{'10 full copies':24} {10 * table / 2**20:8,.1f} MiB | "
         f"ratio {history / (10 * table):6.2f}x"
     )
+    bench_diff(engine, versioned, repeat)
+
+
+def bench_diff(engine: PostgresEngine, versioned: VersionedSchema, repeat: int) -> None:
+    """Diff of two consecutive versions (1% of the rows changed): from the objects vs built."""
+    newer, older = (v.version_id for v in versioned.log()[:2])
+    service = engine.versions
+    changed = len(service.diff(versioned.schema, older, newer)[0].changes)
+    from_objects, built = [], []
+    for _ in range(repeat):
+        from_objects.append(timed(lambda: service.diff(versioned.schema, older, newer)))
+        engine.commit()
+        built.append(timed(lambda: service.diff(versioned.schema, older, newer, materialize=True)))
+        engine.commit()
+    report(f"diff, 2 versions, {changed:,} changed", best(from_objects), "both built", best(built))
 
 
 def bench_threshold(engine: PostgresEngine, rows: int, repeat: int) -> None:
     """Checkout at the default compaction threshold: patches of 0.4 of the base's rows."""
     chain_of(engine, "w", rows, patches=4, every=10)
     bench_checkout(engine, "w", repeat, "checkout, 4 patches of 10% (threshold)")
+
+
+def bench_sweep(engine: PostgresEngine, rows: int, repeat: int) -> None:
+    """Checkout vs `INSERT … SELECT` as patches and chains grow (compaction kept off)."""
+    policy = engine.versions.policy
+    engine.versions.policy = policy._replace(max_patch_ratio=1e9, max_chain=1_000)
+    try:
+        for patches in range(1, 7):
+            schema = f"sweep_r{patches}"
+            chain_of(engine, schema, rows, patches=patches, every=10)
+            bench_checkout(engine, schema, repeat, f"checkout, patches {patches / 10:.1f} of base")
+            drop_copies(engine, schema, repeat)
+        for patches in (8, 16, 32):
+            schema = f"sweep_n{patches}"
+            chain_of(engine, schema, rows, patches=patches, every=100)
+            bench_checkout(engine, schema, repeat, f"checkout, {patches} patches of 1%")
+            drop_copies(engine, schema, repeat)
+    finally:
+        engine.versions.policy = policy
+
+
+def drop_copies(engine: PostgresEngine, schema: str, repeat: int) -> None:
+    """Drop the tables a sweep step made (its objects stay, for the versions)."""
+    for run in range(repeat):
+        for copy in (f"{schema}_out{run}", f"{schema}_plain{run}"):
+            engine.run_sql(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(copy)))
+    engine.run_sql(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    engine.commit()
 
 
 def bench_log(engine: PostgresEngine, versions: int) -> None:
@@ -167,16 +215,25 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--versions", type=int, default=1000)
+    parser.add_argument("--only", default="commit,chain,threshold,log")
+    parser.add_argument("--sweep", action="store_true", help="also run the threshold sweep")
     options = parser.parse_args()
+    sections = set(options.only.split(",")) | ({"sweep"} if options.sweep else set())
     print(f"rows: {options.rows:,}; best of {options.repeat}; {datetime.now(UTC):%Y-%m-%d}")
     with cluster() as server:
         engine = PostgresEngine(server.conn_params("bench"), "bench")
         engine.initialize()
         engine.commit()
-        bench_commit(engine, options.rows, options.repeat)
-        bench_chain(engine, options.rows, options.repeat)
-        bench_threshold(engine, options.rows, options.repeat)
-        bench_log(engine, options.versions)
+        if "commit" in sections:
+            bench_commit(engine, options.rows, options.repeat)
+        if "chain" in sections:
+            bench_chain(engine, options.rows, options.repeat)
+        if "threshold" in sections:
+            bench_threshold(engine, options.rows, options.repeat)
+        if "sweep" in sections:
+            bench_sweep(engine, options.rows, options.repeat)
+        if "log" in sections:
+            bench_log(engine, options.versions)
         engine.close()
 
 

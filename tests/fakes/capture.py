@@ -128,6 +128,10 @@ class FakeChangeCapture:
         mark = Watermark("fake", None, max((entry.seq for entry in log), default=0))
         return CapturedChanges(states[:limit] if limit is not None else states, mark)
 
+    def has_changes(self, table: TableRef) -> bool:
+        """True when `read` reports a state."""
+        return bool(self.read(table, limit=1).states)
+
     def count(self, table: TableRef) -> tuple[int, int, int]:
         """Rows added, removed and updated by the states `read` reports."""
         added = removed = updated = 0

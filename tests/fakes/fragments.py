@@ -138,7 +138,8 @@ class FakeFragmentStore:
         specs = with_flag(columns)
         self.db.add_table(target, [c._replace(is_pk=False) for c in specs], sorted(rows, key=image))
         flags = [row[-1] for row in rows]
-        return FragmentInfo(tuple(specs), flags.count(True), flags.count(False))
+        content = self.content_digest(target)
+        return FragmentInfo(tuple(specs), flags.count(True), flags.count(False), content)
 
 
 def _key_function(columns: Sequence[ColumnSpec]) -> tuple[Callable[[Row], Row], bool]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sg.domain.capture import StagedChanges, Watermark
 from sg.domain.errors import ObjectNotFoundError, TableNotFoundError
-from sg.domain.model import Change, ChangeKind, ColumnSpec, RowFilter, TableRef
+from sg.domain.model import Change, ChangeKind, ColumnSpec, RowFilter, StagedKeys, TableRef
 from sg.domain.netting import ChangeCounts
 from sg.domain.object_id import ObjectId
 from sg.domain.object_record import ObjectRecord
@@ -46,6 +48,8 @@ class World:
     versions: dict[tuple[str, VersionId], Version] = field(default_factory=dict)
     tags: dict[tuple[str, str], VersionId] = field(default_factory=dict)
     heads: dict[str, VersionId] = field(default_factory=dict)
+    staged: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    diffs: list[str] = field(default_factory=list)  # "built" or "touched", per table diffed
 
     def create(self, ref: TableRef, columns: Sequence[str], key: Sequence[str] = ()) -> None:
         """Create a table with text columns."""
@@ -198,7 +202,25 @@ class FakeTableShapes:
         new: Sequence[ObjectId] | TableRef,
         shape: TableShape,
     ) -> list[Change]:
+        self.world.diffs.append("built")
         return row_changes(shape, self._rows(old), self._rows(new))
+
+    def diff_touched(
+        self,
+        old: Sequence[ObjectId],
+        new: Sequence[ObjectId] | TableRef,
+        shape: TableShape,
+        touched: Sequence[ObjectId],
+        pending: StagedKeys | None = None,
+    ) -> list[Change]:
+        self.world.diffs.append("touched")
+        keys = {key_of(shape, row) for o in touched for _, row in self.world.objects[o][1]}
+        keys |= set(self.world.staged[pending.handle]) if pending is not None else set()
+
+        def mentioned(rows: list[Row]) -> list[Row]:
+            return [r for r in rows if key_of(shape, r) in keys]
+
+        return row_changes(shape, mentioned(self._rows(old)), mentioned(self._rows(new)))
 
     def _rows(self, source: Sequence[ObjectId] | TableRef) -> list[Row]:
         if isinstance(source, TableRef):
@@ -242,6 +264,15 @@ class FakeServices:
 
     def changed_tables(self, schema: str) -> list[str]:
         return [r.table for r in self.tracked() if r.schema == schema and self._pending(r)]
+
+    def stage_pending(self, table: TableRef) -> StagedChanges:
+        handle = f"staged_{uuid.uuid4().hex}"
+        keys = list(dict.fromkeys(c.primary_key for c in self._pending(table)))
+        self.world.staged[handle] = keys
+        return StagedChanges(StagedKeys(handle, len(keys)), Watermark("", None, 0))
+
+    def release_staged(self, keys: StagedKeys) -> None:
+        del self.world.staged[keys.handle]
 
     def snapshot(self, source: TableRef) -> ObjectId:
         if source == self.fail_snapshot_of:

@@ -45,6 +45,43 @@ def test_key_states_after_a_mix_of_statements(harness: Harness, t: TableRef) -> 
     assert harness.capture.count(t) == (2, 1, 2)
 
 
+def test_has_changes_is_true_only_for_a_net_change(harness: Harness, t: TableRef) -> None:
+    assert not harness.capture.has_changes(t)
+    harness.update(t, {"id": 1}, {"a": 11})
+    assert harness.capture.has_changes(t)
+    harness.update(t, {"id": 1}, {"a": 10})
+    assert not harness.capture.has_changes(t)  # logged, but cancelled out
+    harness.delete(t, {"id": 2})
+    harness.insert(t, {"id": 2, "a": 20, "b": None})
+    assert not harness.capture.has_changes(t)
+    harness.insert(t, {"id": 8, "a": 80, "b": None})
+    assert harness.capture.has_changes(t)
+    k = harness.create("k", ["x"], [])
+    harness.insert(k, {"x": 1})
+    harness.capture.track(k)
+    assert not harness.capture.has_changes(k)
+    harness.insert(k, {"x": 1})
+    assert harness.capture.has_changes(k)  # a second copy of the same row
+    harness.delete(k, {"x": 1})
+    assert harness.capture.has_changes(k)  # both copies gone
+
+
+def test_has_changes_looks_past_keys_whose_changes_cancel(harness: Harness) -> None:
+    # More cancelled-out entries than the engine's first sample of keys, then one change.
+    u = harness.create("u", ["id", "a"], ["id"])
+    harness.insert(u, *({"id": i, "a": 0} for i in range(1, 301)))
+    harness.capture.track(u)
+    for i in range(1, 151):
+        harness.update(u, {"id": i}, {"a": 1})
+        harness.update(u, {"id": i}, {"a": 0})
+    assert not harness.capture.has_changes(u)
+    harness.update(u, {"id": 300}, {"a": 3})
+    assert harness.capture.has_changes(u)
+    harness.update(u, {"id": 300}, {"a": 0})
+    harness.update(u, {"id": 1}, {"a": 9})  # a sampled key, changed again later
+    assert harness.capture.has_changes(u)
+
+
 def test_truncate_and_reinsert(harness: Harness, t: TableRef) -> None:
     harness.update(t, {"id": 1}, {"a": 0})
     harness.truncate(t)

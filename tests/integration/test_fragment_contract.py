@@ -77,6 +77,19 @@ def test_digests_ignore_order_and_count_copies(harness: Harness) -> None:
     assert len({d.digest for d in digests}) == 3
 
 
+def test_a_written_fragment_reports_the_digest_of_what_it_holds(harness: Harness) -> None:
+    harness.create(T, UNKEYED, [(1, None), (1, None), (2, "x"), (3, "y")])
+    staged = harness.stage(T, ["a", "b"], [((1, None), True), ((9, None), False)])
+    written = {
+        "snapshot": harness.store.create_snapshot(TableRef("public", "snapshot"), T),
+        "keys": harness.store.create_fragment(TableRef("public", "keys"), T, [(1, None), (2, "x")]),
+        "staged": harness.store.create_staged_fragment(TableRef("public", "staged"), T, staged),
+    }
+    for name, info in written.items():
+        assert info.content == harness.store.content_digest(TableRef("public", name)), name
+    assert written["snapshot"].content is not None and written["snapshot"].content.rows == 4
+
+
 def test_apply_equals_applying_one_fragment_at_a_time(harness: Harness) -> None:
     harness.create(T, KEYED, [(1, "a"), (2, "b"), (3, "c")])
     harness.store.create_snapshot(TableRef("public", "f0"), T)

@@ -46,10 +46,11 @@ def test_history_commands_tell_the_story(make_engine: EngineFactory) -> None:
     lines.clear()
     garbage = engine.versions.garbage()
     cmds.gc(engine, dry_run=True, echo=lines.append)
-    assert lines == [f"would remove {len(garbage)} objects, {sum(garbage.values()):,} bytes"]
+    objects = f"{len(garbage)} object{'' if len(garbage) == 1 else 's'}"
+    assert lines == [f"would remove {objects}, {sum(garbage.values()):,} bytes"]
     lines.clear()
     cmds.gc(engine, echo=lines.append)
-    assert lines[0].startswith(f"removed {len(garbage)} objects")
+    assert lines[0].startswith(f"removed {objects}")
     cmds.checkout_version(engine, "s", into="again", echo=lines.append)
     assert engine.run_sql(
         "SELECT v FROM again.t ORDER BY id", return_shape=ResultShape.MANY_ONE

@@ -1,4 +1,7 @@
-"""Property: every committed version checks out equal to the tables right after its commit."""
+"""Property: every committed version checks out equal to the tables right after its commit.
+
+Histories branch: a step may check an older version out in place before more commits.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ STEPS = st.one_of(
     st.tuples(st.just("update"), st.sampled_from(["keyed", "bag"]), KEYS, VALUES),
     st.tuples(st.just("delete"), st.sampled_from(["keyed", "bag"]), KEYS, VALUES),
     st.tuples(st.just("commit"), st.just(""), st.just(0), st.just(None)),
+    st.tuples(st.just("checkout"), st.just(""), KEYS, st.just(None)),
 )
 
 
@@ -93,6 +97,10 @@ def _check_versions(
             version = versioned.commit("step")
             if version is not None:
                 expected[version.version_id] = _contents(local, schema)
+        elif step[0] == "checkout":  # in place: later commits branch off an older version
+            ids = list(expected)
+            versioned.checkout(ids[step[2] % len(ids)], force=True)
+            assert _contents(local, schema) == expected[ids[step[2] % len(ids)]]
         else:
             _step(local, schema, step)
     local.commit()

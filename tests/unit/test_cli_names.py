@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sg.app.cli.names import parse_schema, parse_schema_or_table, parse_table, show_table
+from sg.app.cli.names import (
+    is_object_id,
+    parse_schema,
+    parse_schema_or_table,
+    parse_table,
+    parse_version_target,
+    show_table,
+)
 from sg.domain.errors import InvalidIdentifierError
 from sg.domain.model import TableRef
 
@@ -49,3 +56,29 @@ def test_schema_forms() -> None:
     assert parse_schema_or_table('shop."T"') == ("shop", "T")
     with pytest.raises(InvalidIdentifierError):
         parse_schema("a.b")
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("shop", ("shop", "latest")),
+        ("Shop@v1", ("shop", "v1")),
+        ("shop@1a2b3c4d", ("shop", "1a2b3c4d")),
+        ('"At@Home"@release', ("At@Home", "release")),
+        ('"At@Home"', ("At@Home", "latest")),
+        ("shop@tag@odd", ("shop", "tag@odd")),
+    ],
+)
+def test_parse_version_target(text: str, target: tuple[str, str]) -> None:
+    assert parse_version_target(text) == target
+
+
+@pytest.mark.parametrize("text", ["shop@", "@v1", "shop.items@v1", '"open@v1'])
+def test_bad_version_targets(text: str) -> None:
+    with pytest.raises(InvalidIdentifierError):
+        parse_version_target(text)
+
+
+def test_object_ids_are_told_from_names() -> None:
+    assert is_object_id("o" + "ab" * 31)
+    assert not is_object_id("shop") and not is_object_id("o" + "AB" * 31)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sg.domain.errors import (
     AmbiguousVersionError,
@@ -267,3 +271,130 @@ def test_storage_counts_each_object_once_as_its_own() -> None:
     assert [s.version_id for s in storage] == [second.version_id, first.version_id]
     assert storage[1].own_bytes == storage[1].total_bytes == 200
     assert storage[0].total_bytes == 300 and storage[0].own_bytes == 100
+
+
+def test_diff_of_versions_sharing_objects_reads_only_the_touched_keys() -> None:
+    world = _world()
+    service, _ = version_service(world)
+    first = service.init(S)
+    world.update(T, {"id": 2}, {"v": "B"})
+    second = service.commit(S, "edit")
+    assert second is not None
+    world.diffs.clear()
+    diffs = {d.table: d for d in service.diff(S, first.version_id, second.version_id)}
+    assert [(c.primary_key, c.change_data) for c in diffs["t"].changes] == [((2,), {"v": "B"})]
+    assert world.diffs == ["touched"]  # u is unchanged without reading a row
+    world.insert(U, {"a": "x"})
+    world.diffs.clear()
+    live = {d.table: d for d in service.diff(S, first.version_id)}
+    assert live["u"].counts == TableCounts(1, 0, 0) and live["t"].counts == TableCounts(0, 0, 1)
+    assert world.diffs == ["touched", "touched"]
+    assert world.staged == {}  # every staged key set is released
+
+
+def test_diff_builds_both_sides_only_when_chains_share_no_object() -> None:
+    world = _world()
+    service, _ = version_service(world, policy=CompactionPolicy(max_patch_ratio=0.5))
+    first = service.init(S)
+    world.insert(T, *({"id": i, "v": "x"} for i in range(10, 20)))
+    compacted = service.commit(S, "big")
+    assert compacted is not None and len(compacted.table("t").chain) == 1  # type: ignore[union-attr]
+    world.diffs.clear()
+    (t_diff,) = [d for d in service.diff(S, first.version_id, "latest") if d.table == "t"]
+    assert t_diff.counts == TableCounts(10, 0, 0)
+    assert world.diffs == ["built"]
+    world.diffs.clear()
+    service.diff(S, first.version_id, "latest", materialize=True)
+    assert world.diffs == ["built"]  # u's chains are equal: nothing to build
+
+
+def test_diff_after_checking_out_an_older_version_and_committing_uses_the_shared_base() -> None:
+    world = _world()
+    service, _ = version_service(world)
+    first = service.init(S)
+    world.update(T, {"id": 1}, {"v": "one"})
+    left = service.commit(S, "left")
+    service.checkout(S, first.version_id)
+    world.delete(T, {"id": 2})
+    right = service.commit(S, "right")
+    assert left is not None and right is not None
+    world.diffs.clear()
+    (t_diff,) = [d for d in service.diff(S, left.version_id, right.version_id) if d.table == "t"]
+    assert [(c.primary_key, c.change_type) for c in t_diff.changes] == [
+        ((1,), ChangeKind.UPDATE),
+        ((2,), ChangeKind.DELETE),
+    ]
+    assert world.diffs == ["touched"]
+
+
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.sampled_from(["insert", "update", "delete"]),
+            st.sampled_from([T, U]),
+            st.integers(0, 4),
+            st.sampled_from([None, "a", "b"]),
+        ),
+        st.tuples(
+            st.sampled_from(["commit", "checkout", "compact"]),
+            st.just(T),
+            st.integers(0, 4),
+            st.none(),
+        ),
+    ),
+    max_size=30,
+)
+
+
+def _apply_step(world: World, service: Any, step: tuple[str, TableRef, int, str | None]) -> None:
+    kind, table, n, value = step
+    if table == T:
+        if kind == "insert" and not any(r["id"] == n for r in world.tables[T].rows):
+            world.insert(T, {"id": n, "v": value})
+        elif kind == "update":
+            world.update(T, {"id": n}, {"v": value})
+        elif kind == "delete":
+            world.delete(T, {"id": n})
+    elif kind == "insert":
+        world.insert(U, {"a": value})
+    elif kind == "delete":
+        world.delete(U, {"a": value})
+    if kind == "commit":
+        service.commit(S, "step")
+    elif kind == "compact":
+        service.policy = CompactionPolicy(max_patch_ratio=0.0)
+        service.commit(S, "compact")
+        service.policy = CompactionPolicy(max_patch_ratio=1e9)
+    elif kind == "checkout":
+        versions = service.log(S)
+        service.checkout(S, versions[n % len(versions)].version_id, force=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=STEPS)
+def test_diff_from_objects_equals_the_diff_of_built_versions(
+    steps: list[tuple[str, TableRef, int, str | None]],
+) -> None:
+    world = _world()
+    service, _ = version_service(world)
+    service.init(S)
+    for step in steps:
+        _apply_step(world, service, step)
+    versions = [v.version_id for v in service.log(S)]
+    for old in versions:
+        assert service.diff(S, old) == service.diff(S, old, materialize=True)
+        for new in versions:
+            assert service.diff(S, old, new) == service.diff(S, old, new, materialize=True)
+
+
+def test_history_bytes_count_every_object_of_the_schema_once() -> None:
+    world = _world()
+    service, services = version_service(world)
+    service.init(S)
+    world.insert(T, {"id": 3, "v": "c"})
+    service.commit(S, "more")
+    storage = service.storage(S)
+    assert service.history_bytes(S) == sum(s.own_bytes for s in storage) == 300
+    assert service.garbage() == {}
+    stray = services.snapshot(TableRef(S, "t"))
+    assert service.history_bytes(S) == 300 and service.garbage() == {stray: 100}

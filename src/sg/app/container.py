@@ -100,7 +100,7 @@ class Container(containers.DeclarativeContainer):
         PostgresVersionStore, sql_runner
     )
     table_shapes: providers.Provider[TableShapes] = providers.Singleton(
-        PostgresTableShapes, sql_runner, fragment_store
+        PostgresTableShapes, sql_runner
     )
     version_service: providers.Provider[VersionService] = providers.Singleton(
         VersionService,

@@ -6,7 +6,9 @@ the *canonical bytes* of its value. The images are sorted bytewise and concatena
 one body; the body is cut into fixed blocks of `BLOCK_BYTES`, and the digest is SHA-256
 over the SHA-256 of every block in order. Sorting makes the digest independent of physical
 row order; blocks let a server compute it without holding the whole body, and let a reader
-of a canonically ordered COPY stream compute it on the fly.
+of a canonically ordered COPY stream compute it on the fly. A server writing an object
+computes the digest in the statement that writes the rows, from the same sorted images that
+order them on disk.
 
 Canonical bytes depend on the value only, never on how it was produced, on the server or on
 session settings. A value's content is what its text form says (under pinned DateStyle

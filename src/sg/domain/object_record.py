@@ -9,19 +9,21 @@ from sg.domain.model import ColumnSpec
 from sg.domain.object_id import ObjectId
 
 
+class ContentDigest(NamedTuple):
+    """A table's row count and its order-independent content digest."""
+
+    rows: int
+    digest: bytes
+
+
 class FragmentInfo(NamedTuple):
     """A fragment just written: its columns (flag last, key flags from the source) and counts."""
 
     columns: tuple[ColumnSpec, ...]
     rows_upserted: int
     rows_deleted: int
-
-
-class ContentDigest(NamedTuple):
-    """A table's row count and its order-independent content digest."""
-
-    rows: int
-    digest: bytes
+    # The written rows' digest when the store computed it while writing them.
+    content: ContentDigest | None = None
 
 
 class LoadedBody(NamedTuple):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -164,6 +165,16 @@ def derive_version_id(
     return VersionId(hashlib.sha256(_ID_TAG + data).hexdigest())
 
 
+def shared_prefix(a: Sequence[ObjectId], b: Sequence[ObjectId]) -> int:
+    """How many objects two chains start with in common."""
+    shared = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        shared += 1
+    return shared
+
+
 class Tag(NamedTuple):
     """A name for a version of a schema."""
 
@@ -192,11 +203,16 @@ class CompactionPolicy(NamedTuple):
     """When a table's chain is rebuilt as one fresh base object.
 
     A checkout reads every row of the chain, so the patches' rows over the base's rows is what
-    a checkout pays beyond copying the table once. Measured with `benchmarks/bench_versions.py`
-    (1,000,000 rows, vs `INSERT … SELECT` of the final rows): patches of 0.1 of the base
-    checked out at 0.96x, patches of 0.5 at 1.57x; the default 0.4 keeps checkout near the
-    1.5x goal while compacting (a full new base) as rarely as possible. `max_chain` bounds
-    per-object overhead.
+    a checkout pays beyond copying the table once; compacting costs a full snapshot at commit
+    and a full new object in storage. Measured with `benchmarks/bench_versions.py` (checkout
+    into a new schema vs `INSERT … SELECT` of the final rows, 1,000,000 rows, patches of 10%
+    each): in the quietest run so far, patches of 0.1 of the base checked out at 0.96x, 0.4 at
+    1.44x and 0.5 at 1.57x, so 0.4 is the largest ratio under the 1.5x goal: it compacts (a
+    full new base) as rarely as that goal allows. On a busy machine every ratio scatters
+    between about 0.75x and 1.4x, so move the default only on figures from a quiet one:
+    `--only sweep` times 0.1 to 0.6, and chains of 8, 16 and 32 patches of 1%, which checked
+    out at 1.12x, 1.28x and 1.52x on one busy run: `max_chain` stops many small patches at
+    about the same cost.
     """
 
     max_patch_ratio: float = 0.4

@@ -45,6 +45,10 @@ class ChangeCapture(Protocol):
         """
         ...
 
+    def has_changes(self, table: TableRef) -> bool:
+        """True when `read` would report a change, decided in the engine; raises like `read`."""
+        ...
+
     def count(self, table: TableRef) -> tuple[int, int, int]:
         """Rows added, removed and updated by the net changes `read` would report, counted
         in the engine; raises `TableNotTrackedError` (or `TrackingBrokenError`)."""

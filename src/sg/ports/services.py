@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from sg.domain.capture import StagedChanges
 from sg.domain.model import RowFilter, StagedKeys, TableRef
 from sg.domain.netting import ChangeCounts
 from sg.domain.object_id import ObjectId
@@ -36,6 +37,14 @@ class Tracker(Protocol):
 
     def changed_tables(self, schema: str) -> list[str]:
         """Tracked tables of `schema` with net pending changes."""
+        ...
+
+    def stage_pending(self, table: TableRef) -> StagedChanges:
+        """Keep the keys of the table's net pending changes in the engine."""
+        ...
+
+    def release_staged(self, keys: StagedKeys) -> None:
+        """Forget keys `stage_pending` kept (the pending changes stay)."""
         ...
 
 

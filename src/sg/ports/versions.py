@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from sg.domain.model import Change, TableRef
+from sg.domain.model import Change, StagedKeys, TableRef
 from sg.domain.object_id import ObjectId
 from sg.domain.versions import TableShape, Tag, Version, VersionId
 
@@ -105,5 +105,18 @@ class TableShapes(Protocol):
         """Net changes from `old` to `new` (object chains or a live table) in key order.
 
         A table without a key is compared by whole rows, one change per copy.
+        """
+        ...
+
+    def diff_touched(
+        self,
+        old: Sequence[ObjectId],
+        new: Sequence[ObjectId] | TableRef,
+        shape: TableShape,
+        touched: Sequence[ObjectId],
+        pending: StagedKeys | None = None,
+    ) -> list[Change]:
+        """What `diff(old, new, shape)` gives, for sides that agree on every key neither the
+        `touched` objects nor the `pending` staged keys mention; reads only the mentioned keys.
         """
         ...

@@ -18,7 +18,8 @@ from tests.support.servers import TestServer
 SG = str(Path(sys.executable).with_name("sg"))
 COMMANDS = [
     "init", "track", "untrack", "tracked", "status", "diff", "discard", "snapshot", "commit",
-    "objects", "checkout", "dump", "load", "push", "pull", "sql",
+    "objects", "checkout", "dump", "load", "push", "pull", "sql", "log", "show", "tag", "gc",
+    "clone",
     "engine start", "engine stop", "engine status", "engine env",
 ]  # fmt: skip
 
@@ -62,7 +63,7 @@ def test_quiet_anywhere_and_stderr_without_blank_lines(cli: CliWorld, sg_home: P
     _sg(env, "sql", "CREATE TABLE t (id int PRIMARY KEY)")
     assert _sg(env, "track", "t", "--quiet").stderr == ""
     assert _sg(env, "-q", "untrack", "t").stderr == ""
-    untracked = _sg(env, "diff", "t", code=1).stderr
+    untracked = _sg(env, "diff", "public.t", code=1).stderr
     assert untracked == (
         "sg: error: table public.t is not tracked; start tracking it first"
         " (sg track SCHEMA.TABLE)\n"

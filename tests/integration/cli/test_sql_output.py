@@ -102,13 +102,13 @@ def test_diff_shows_sql_literals_and_typed_json(cli: CliWorld) -> None:
         "UPDATE sales SET amount = 80.5, note = E'two\\nlines', tags = NULL;"
         " INSERT INTO sales VALUES (2, NULL, '2025-02-13 09:00+00', '{}', '[1]', true, 'it''s')",
     )
-    lines = cli.sg("diff", "sales").stdout.splitlines()
+    lines = cli.sg("diff", "public.sales").stdout.splitlines()
     assert lines == [
         "~ (1) amount=80.50, tags=NULL, note=E'two\\nlines'",
         "+ (2) id=2, amount=NULL, at='2025-02-13 09:00:00+00', tags='{}', doc='[1]', ok=true,"
         " note='it''s'",
     ]
-    typed = json.loads(cli.sg("diff", "sales", "--json").stdout)
+    typed = json.loads(cli.sg("diff", "public.sales", "--json").stdout)
     assert typed[0] == {
         "key": [1],
         "kind": "UPDATE",

@@ -37,8 +37,12 @@ def test_transfer_error_paths(cli: CliWorld) -> None:
     absent = "o" + "cd" * 31
     missing = cli.sg("push", absent, "--to", "b", code=1)
     assert absent in str(missing.exception)
-    bad = cli.sg("pull", "nope", "--from", "b", code=1)
-    assert "not an object id" in str(bad.exception)
+    unversioned = cli.sg("pull", "nope", "--from", "b", code=1)  # a bare name is a schema
+    assert "b has no versions of schema nope" in str(unversioned.exception)
+    unknown = cli.sg("push", "nope", "--to", "b", code=1)
+    assert "this engine has no versions of schema nope" in str(unknown.exception)
+    mixed = cli.sg("pull", "nope", absent, "--from", "b", code=2)
+    assert "sg pull takes one SCHEMA, or object ids only" in mixed.stderr
     cli.sg("push", absent, code=2)  # --to is required
 
 

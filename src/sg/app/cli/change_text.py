@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from sg.domain.model import Change, TableRef
+from sg.domain.model import Change, ChangeKind, TableRef
 
 if TYPE_CHECKING:
     from sg.app.facades.object_engine import PostgresEngine
 
+SIGNS = {ChangeKind.INSERT: "+", ChangeKind.DELETE: "-", ChangeKind.UPDATE: "~"}
 _UNQUOTED_OIDS = {20, 21, 23, 26, 700, 701, 1700}  # integers, floats, numeric
 _BOOL_OID = 16
 
@@ -67,6 +68,12 @@ def change_literals(
         key = [literal[name] for name in (key_columns or list(change.change_data))]
         shown.append((key, [(name, literal[name]) for name in change.change_data]))
     return shown
+
+
+def change_line(change: Change, key: list[str], data: list[tuple[str, str]]) -> str:
+    """`SIGN (key, ...) column=value, ...`: `+` added, `-` removed, `~` updated."""
+    values = ", ".join(f"{name}={value}" for name, value in data)
+    return f"{SIGNS[change.change_type]} ({', '.join(key)}) {values}"
 
 
 def _document(change: Change, key_columns: list[str]) -> dict[str, Any]:

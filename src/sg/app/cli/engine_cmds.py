@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sg.app.cli.errors import usage_error
 from sg.app.cli.help_format import SgCommand
-from sg.app.cli.options import JsonOpt, QuietOpt
+from sg.app.cli.names import parse_schema
+from sg.app.cli.options import JsonOpt, MessageOpt, QuietOpt
 from sg.app.cli.session import open_engine, session_of
 
 if TYPE_CHECKING:
@@ -120,12 +122,30 @@ def env(
         session.emit(f"export {key}={shlex.quote(value)}")
 
 
-def init(ctx: typer.Context, quiet: QuietOpt = False) -> None:
-    """Create the engine's database and sg's schemas (idempotent).
+def init(
+    ctx: typer.Context,
+    schema: Annotated[
+        str | None,
+        typer.Argument(metavar="SCHEMA", help="Start versioning this schema's tables."),
+    ] = None,
+    message: MessageOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Set up the engine (idempotent); with SCHEMA, start versioning that schema.
 
-    Example: sg init; SG_ENGINE_HOST=db sg init
+    sg init SCHEMA also snapshots and tracks every table of the schema, in one step, as its
+    first version (message "init" unless -m gives one), and prints the version's id.
+
+    Example: sg init; SG_ENGINE_HOST=db sg init; sg init shop -m "first orders"
     """
     session = session_of(ctx, quiet)
+    if schema is not None:
+        from sg.app.cli.history_cmds import init_schema
+
+        init_schema(session, parse_schema(schema), message or "init")
+        return
+    if message is not None:
+        usage_error(ctx, "-m is for a schema's first version: sg init SCHEMA -m MESSAGE")
     engine = session.engine()
     engine.initialize()
     session.say(f"initialized {engine.name} ({engine.params.describe()})")

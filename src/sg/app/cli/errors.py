@@ -6,6 +6,8 @@ import sys
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
+    import typer
+
     from sg.domain.errors import SgError
 
 EXIT_USER_ERROR = 1
@@ -18,6 +20,13 @@ def fail(message: str, code: int = EXIT_USER_ERROR) -> NoReturn:
     text = message.strip().splitlines()[0] if message.strip() else "failed"
     print(f"sg: error: {text}", file=sys.stderr, flush=True)
     sys.exit(code)
+
+
+def usage_error(ctx: typer.Context, message: str) -> NoReturn:
+    """Refuse arguments of a shape the command does not take: exit 2 with one line."""
+    from typer._click.exceptions import UsageError
+
+    raise UsageError(message, ctx)
 
 
 def interrupted() -> NoReturn:

@@ -4,44 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperCommand
 
 
 class _ReadableArgument(TyperArgument):
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return None
-
-    def _usage_display_name(self) -> str:
-        name = self._rich_display_name()
-        name = name if self.required else f"[{name}]"
-        return name if self.nargs == 1 or name.endswith("...") else name + "..."
-
-    def _rich_display_name(self) -> str:
-        return self.metavar or (self.name or "").upper()
-
-
-class _ReadableOption(TyperOption):
-    def display_type_rich(self, ctx: Any) -> str | None:
-        return self.metavar
+    def make_metavar(self, ctx: Any, *, usage: bool = False) -> str:
+        name = self.metavar or (self.name or "").upper()
+        if self.nargs != 1 and "..." not in name and "[" not in name:
+            name += "..."
+        return f"[{name}]" if usage and not self.required else name
 
 
 class SgCommand(TyperCommand):
-    """A command whose help shows each argument's metavar and no Python type names."""
+    """A command whose help shows each argument's metavar, without braces or Python types."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
             if type(param) is TyperArgument:
                 param.__class__ = _ReadableArgument
-            elif type(param) is TyperOption:
-                param.__class__ = _ReadableOption
-
-
-class SgGroup(TyperGroup):
-    """A command group whose own options show readable metavars."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            if type(param) is TyperOption:
-                param.__class__ = _ReadableOption

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from sg.app.cli import engine_cmds, object_cmds, sql_cmd, tracking_cmds, transfer_cmds
+from sg.app.cli import (
+    engine_cmds,
+    history_cmds,
+    object_cmds,
+    sql_cmd,
+    tracking_cmds,
+    transfer_cmds,
+)
 from sg.app.cli.errors import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -15,14 +22,14 @@ from sg.app.cli.errors import (
     interrupted,
     with_command_hint,
 )
-from sg.app.cli.help_format import SgCommand, SgGroup
+from sg.app.cli.help_format import SgCommand
 from sg.app.cli.options import QuietOpt
 from sg.app.cli.session import Session
 
 app = typer.Typer(
     name="sg",
-    cls=SgGroup,
-    help="Git-like plumbing for PostgreSQL tables: track, commit, dump, load, push, pull.",
+    help="Git-like plumbing and version history for PostgreSQL tables: versions of schemas"
+    " (init, commit, log, diff, tag, checkout, push, pull, clone), tracked changes and objects.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -30,20 +37,25 @@ app = typer.Typer(
 )
 COMMANDS = (
     engine_cmds.init,
+    tracking_cmds.commit,
+    history_cmds.log,
+    history_cmds.show,
+    tracking_cmds.diff,
+    history_cmds.tag,
+    object_cmds.checkout,
+    transfer_cmds.push,
+    transfer_cmds.pull,
+    history_cmds.clone,
+    history_cmds.gc,
     tracking_cmds.track,
     tracking_cmds.untrack,
     tracking_cmds.tracked,
     tracking_cmds.status,
-    tracking_cmds.diff,
     tracking_cmds.discard,
     object_cmds.snapshot,
-    tracking_cmds.commit,
     object_cmds.objects,
-    object_cmds.checkout,
     object_cmds.dump,
     object_cmds.load,
-    transfer_cmds.push,
-    transfer_cmds.pull,
     sql_cmd.sql,
 )
 for command in COMMANDS:

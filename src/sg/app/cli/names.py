@@ -39,6 +39,40 @@ def parse_schema_or_table(text: str) -> tuple[str, str | None]:
     return table.schema, table.table
 
 
+def split_version(text: str) -> tuple[str, str | None]:
+    """`SCHEMA@VERSION` as `(SCHEMA, VERSION)`, `SCHEMA` as `(SCHEMA, None)`.
+
+    The first `@` outside double quotes separates them, so a quoted schema may hold one.
+    """
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "@" and not quoted:
+            if not text[i + 1 :]:
+                raise InvalidIdentifierError(f"no version after '@' in {text!r}")
+            return text[:i], text[i + 1 :]
+    return text, None
+
+
+def parse_version_target(text: str, default: str = "latest") -> tuple[str, str]:
+    """`SCHEMA@VERSION` (a tag, id or id prefix), or `SCHEMA` meaning `default`."""
+    schema, version = split_version(text)
+    return parse_schema(schema), version or default
+
+
+def is_object_id(text: str) -> bool:
+    """True when `text` is an object id (`o` and 62 lowercase hex digits), not a name."""
+    from sg.domain.errors import InvalidObjectIdError
+    from sg.domain.object_id import ObjectId
+
+    try:
+        ObjectId(text)
+    except InvalidObjectIdError:
+        return False
+    return True
+
+
 def quote_name(name: str) -> str:
     """`name` as it must be typed to mean exactly `name`: quoted only when needed."""
     if _PLAIN.match(name):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
+from sg.app.cli.errors import usage_error
 from sg.app.cli.names import parse_table, show_table
 from sg.app.cli.options import JsonOpt, QuietOpt, TableArg
 from sg.app.cli.progress import CountingStream, byte_progress, spinner
@@ -68,19 +69,55 @@ def objects(ctx: typer.Context, as_json: JsonOpt = False, quiet: QuietOpt = Fals
 
 def checkout(
     ctx: typer.Context,
-    object_ids: Annotated[
-        list[str], typer.Argument(metavar="OBJECT...", help="Object ids, applied in this order.")
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SCHEMA@VERSION|OBJECT...",
+            help="A version of a schema (latest, a tag, an id or its prefix; SCHEMA alone"
+            " means latest), or object ids of one table, applied in this order.",
+        ),
     ],
     into: Annotated[
-        str, typer.Option("--into", metavar="SCHEMA.TABLE", help="The table to build or update.")
-    ],
+        str | None,
+        typer.Option(
+            "--into",
+            metavar="SCHEMA|SCHEMA.TABLE",
+            help="A version: build it in this other schema. Objects: the table to build or"
+            " update (required).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", "-f", help="A version in place: discard pending changes."),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Apply objects of one table in order (creating the table).
+    """Check out a version of a schema, or apply objects to one table.
 
-    Example: sg checkout o1a2… o3b4… --into shop.orders_copy
+    sg checkout SCHEMA@VERSION makes the schema's tables equal that version (refused over
+    pending changes unless --force); with --into OTHER it builds copies in schema OTHER.
+    sg checkout OBJECT... --into SCHEMA.TABLE applies the objects (creating the table).
+
+    Example: sg checkout shop@v1; sg checkout shop@release --into shop_then;
+    sg checkout o1a2… o3b4… --into shop.orders_copy
     """
+    from sg.app.cli.names import is_object_id
+
     session = session_of(ctx, quiet)
+    if not all(is_object_id(t) for t in targets):
+        if len(targets) != 1:
+            usage_error(
+                ctx, "give one SCHEMA@VERSION, or object ids only (OBJECT... --into SCHEMA.TABLE)"
+            )
+        from sg.app.cli.history_cmds import checkout_schema
+
+        checkout_schema(session, targets[0], force, into)
+        return
+    if into is None:
+        usage_error(ctx, "objects need a table: sg checkout OBJECT... --into SCHEMA.TABLE")
+    if force:
+        usage_error(ctx, "--force is for a version: sg checkout SCHEMA@VERSION --force")
+    object_ids = targets
     engine = session.engine()
     target = parse_table(into)
     records = [engine.describe_object(o) for o in object_ids]

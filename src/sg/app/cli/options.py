@@ -14,4 +14,14 @@ TableArg = Annotated[
 TablesArg = Annotated[
     list[str], typer.Argument(metavar="SCHEMA.TABLE...", help="Tables (bare names mean public).")
 ]
-ObjectsArg = Annotated[list[str], typer.Argument(metavar="OBJECT...", help="Object ids.")]
+SchemaOrTableArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SCHEMA[.TABLE]",
+        help="A versioned schema (a bare name) or a tracked table (SCHEMA.TABLE).",
+    ),
+]
+MessageOpt = Annotated[
+    str | None,
+    typer.Option("--message", "-m", metavar="MESSAGE", help="What the version records."),
+]

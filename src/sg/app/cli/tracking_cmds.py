@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from sg.app.cli.errors import usage_error
 from sg.app.cli.names import (
     parse_schema,
     parse_schema_or_table,
@@ -13,13 +14,11 @@ from sg.app.cli.names import (
     quote_name,
     show_table,
 )
-from sg.app.cli.options import JsonOpt, QuietOpt, TableArg, TablesArg
+from sg.app.cli.options import JsonOpt, MessageOpt, QuietOpt, SchemaOrTableArg, TablesArg
 from sg.app.cli.progress import spinner
 from sg.app.cli.session import session_of
 from sg.domain.errors import TableNotTrackedError
-from sg.domain.model import Change, ChangeKind, TableRef
-
-_SIGNS = {ChangeKind.INSERT: "+", ChangeKind.DELETE: "-", ChangeKind.UPDATE: "~"}
+from sg.domain.model import Change, TableRef
 
 
 def track(ctx: typer.Context, tables: TablesArg, quiet: QuietOpt = False) -> None:
@@ -116,27 +115,63 @@ def status(
 
 def diff(
     ctx: typer.Context,
-    table: TableArg,
+    target: SchemaOrTableArg,
+    versions: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="VERSION_A [VERSION_B]",
+            help="With a schema: from VERSION_A (default: the version checked out) to"
+            " VERSION_B (default: the live tables).",
+        ),
+    ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, metavar="N", help="Changed keys to show.")
-    ] = 50,
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            metavar="N",
+            help="Changed keys to show (per table; default 50 for a table, all for a schema).",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Typed JSON: key, kind and data of each change.")
     ] = False,
+    stat: Annotated[
+        bool, typer.Option("--stat", help="With a schema: only the counts per table.")
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """A tracked table's net pending changes, as SQL literals.
+    """Changes between versions of a schema, or a tracked table's pending ones.
 
-    Changes are shown in key order.
+    sg diff SCHEMA [VERSION_A [VERSION_B]] (a bare name is a schema) prints per table
+    `TABLE: STATUS +added -removed ~updated`, then its changes; versions are latest, a
+    tag, an id or its prefix.
+    sg diff SCHEMA.TABLE prints the table's pending changes in key order, as SQL literals.
 
     Lines read `+ (key) col=value, ...` (added), `~` (updated: the new values of the
     changed columns) and `-` (removed: the old row).
 
-    Example: sg diff shop.orders --limit 10
+    Example: sg diff shop; sg diff shop v1 latest --stat; sg diff shop.orders --limit 10
     """
     session = session_of(ctx, quiet)
+    schema, table = parse_schema_or_table(target)
+    if table is None:
+        from sg.app.cli.history_cmds import diff_schema
+
+        if versions is not None and len(versions) > 2:
+            usage_error(ctx, "sg diff SCHEMA takes at most two versions: VERSION_A VERSION_B")
+        diff_schema(session, schema, versions or [], stat=stat, as_json=as_json, limit=limit)
+        return
+    if versions:
+        usage_error(ctx, "versions belong to a schema: sg diff SCHEMA VERSION_A [VERSION_B]")
+    if stat:
+        usage_error(
+            ctx, "--stat is for a schema (sg diff SCHEMA --stat); sg status counts a table's"
+        )
+    ref = TableRef(schema, table)
+    limit = 50 if limit is None else limit
     engine = session.engine()
-    ref = parse_table(table)
     with spinner(session, f"reading pending changes of {show_table(ref)}"):
         changes = engine.first_pending_changes(ref.schema, ref.table, limit)
         if not as_json:
@@ -150,9 +185,10 @@ def diff(
     if not changes:
         session.say(f"no pending changes in {show_table(ref)}")
         return
+    from sg.app.cli.change_text import change_line
+
     for change, (key, data) in zip(changes, shown, strict=True):
-        values = ", ".join(f"{name}={value}" for name, value in data)
-        session.emit(f"{_SIGNS[change.change_type]} ({', '.join(key)}) {values}")
+        session.emit(change_line(change, key, data))
 
 
 def discard(
@@ -188,16 +224,43 @@ def discard(
     session.say(f"discarded pending changes of {what}")
 
 
-def commit(ctx: typer.Context, table: TableArg, quiet: QuietOpt = False) -> None:
-    """Store a table's net pending changes as one object; print its id.
+def commit(
+    ctx: typer.Context,
+    target: SchemaOrTableArg,
+    message: MessageOpt = None,
+    author: Annotated[
+        str | None,
+        typer.Option("--author", metavar="NAME", help="Who (default: the database role)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Commit a schema as a new version (-m), or a table's changes as one object.
 
-    Prints nothing on stdout (and says so on stderr) when there is no net change.
+    sg commit SCHEMA -m MESSAGE (a bare name is a schema) records every table of the
+    versioned schema as one new version and prints its id; -m is required.
+    sg commit SCHEMA.TABLE stores the table's net pending changes as one object and prints
+    its id.
+    Either prints nothing on stdout (and says so on stderr) when nothing changed.
 
-    Example: sg commit shop.orders
+    Example: sg commit shop -m "reprice"; sg commit shop.orders
     """
     session = session_of(ctx, quiet)
+    schema, table = parse_schema_or_table(target)
+    if table is None:
+        if message is None:
+            usage_error(
+                ctx,
+                f"a version needs a message: sg commit {quote_name(schema)} -m MESSAGE"
+                " (a table's changes as one object: sg commit SCHEMA.TABLE)",
+            )
+        from sg.app.cli.history_cmds import commit_schema
+
+        commit_schema(session, schema, message, author)
+        return
+    if message is not None or author is not None:
+        usage_error(ctx, "-m and --author are for a schema's version: sg commit SCHEMA -m MESSAGE")
     engine = session.engine()
-    ref = parse_table(table)
+    ref = TableRef(schema, table)
     with spinner(session, f"committing {show_table(ref)}"):
         object_id = engine.commit_changes(*ref)
         engine.commit()

@@ -2,21 +2,35 @@
 push, pull and clone of a schema's versions.
 
 Each function takes already parsed arguments and the engine(s) to use, prints through `echo`
-and commits its own work when it succeeds; none is registered with the command line here.
+and commits its own work when it succeeds; `history_cmds` and the plumbing commands whose
+arguments name a schema call them.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from sg.app.facades.object_engine import PostgresEngine
-from sg.app.facades.versioned_schema import VersionedSchema
-from sg.domain.errors import InvalidIdentifierError
-from sg.domain.versions import LATEST, TableDiff, Version
+from sg.app.cli.names import parse_version_target, quote_name
+
+if TYPE_CHECKING:  # the engine brings psycopg and the container: loaded when a command runs
+    from sg.app.facades.object_engine import PostgresEngine
+    from sg.app.facades.versioned_schema import VersionedSchema
+    from sg.domain.model import Change
+    from sg.domain.versions import TableDiff, Version
+    from sg.ports.progress import TransferProgress
+
+LATEST = "latest"  # sg.domain.versions.LATEST, without loading hashlib at start-up
 
 Echo = Callable[[str], None]
+Render: TypeAlias = "Callable[[str, list[Change]], list[str]]"
+
+
+def _versioned(engine: PostgresEngine, schema: str) -> VersionedSchema:
+    from sg.app.facades.versioned_schema import VersionedSchema
+
+    return VersionedSchema(engine, schema)
 
 
 def _print(line: str) -> None:
@@ -25,19 +39,34 @@ def _print(line: str) -> None:
 
 def parse_target(target: str) -> tuple[str, str]:
     """`SCHEMA@VERSION` (or `SCHEMA`, meaning latest) as `(schema, version)`."""
-    schema, _, version = target.partition("@")
-    if not schema:
-        raise InvalidIdentifierError(f"expected SCHEMA@VERSION, got {target!r}")
-    return schema, version or LATEST
+    return parse_version_target(target, LATEST)
+
+
+def _require_history(source: PostgresEngine, schema: str, where: str) -> None:
+    """Moving the history of a schema the source has never versioned is a mistake, not a no-op."""
+    if not source.versions.log(schema):
+        from sg.domain.errors import NotVersionedError
+
+        raise NotVersionedError(
+            f"{where} has no versions of schema {quote_name(schema)}"
+            " (sg log SCHEMA lists a schema's versions)"
+        )
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def init_versions(
     engine: PostgresEngine, schema: str, message: str = "init", echo: Echo = _print
 ) -> Version:
     """`sg init SCHEMA`: snapshot and track every table of the schema as its first version."""
-    version = VersionedSchema(engine, schema).init(message)
+    version = _versioned(engine, schema).init(message)
     engine.commit()
-    echo(f"{schema}: versioned {len(version.tables)} tables as {version.version_id.short}")
+    echo(
+        f"{quote_name(schema)}: versioned {_count(len(version.tables), 'table')}"
+        f" as {version.version_id.short}"
+    )
     return version
 
 
@@ -49,13 +78,13 @@ def commit_version(
     echo: Echo = _print,
 ) -> Version | None:
     """`sg commit SCHEMA -m MESSAGE`: record the schema's tables as a new version."""
-    version = VersionedSchema(engine, schema).commit(message, author)
+    version = _versioned(engine, schema).commit(message, author)
     engine.commit()
     if version is None:
-        echo(f"{schema}: nothing to commit")
+        echo(f"{quote_name(schema)}: nothing to commit")
         return None
     changed = [t for t in version.tables if any(t.counts)]
-    echo(f"{version.version_id.short} {message} ({len(changed)} tables changed)")
+    echo(f"{version.version_id.short} {message} ({_count(len(changed), 'table')} changed)")
     return version
 
 
@@ -69,8 +98,13 @@ def log(
     echo: Echo = _print,
 ) -> None:
     """`sg log SCHEMA [TABLE] [--json] [--stat]`: versions newest first, one line each."""
-    versioned = VersionedSchema(engine, schema)
+    versioned = _versioned(engine, schema)
     versions = versioned.log(table)
+    if not versions and (table is None or not versioned.log()):
+        from sg.domain.errors import NotVersionedError
+
+        name = quote_name(schema)
+        raise NotVersionedError(f"schema {name} has no versions; run sg init {name}")
     tags: dict[str, list[str]] = {}
     for tag in versioned.tags():
         tags.setdefault(tag.version_id, []).append(tag.name)
@@ -97,7 +131,7 @@ def show(
     echo: Echo = _print,
 ) -> None:
     """`sg show SCHEMA@VERSION`: the version's tables, objects, counts and message."""
-    versioned = VersionedSchema(engine, schema)
+    versioned = _versioned(engine, schema)
     found = versioned.show(version)
     storage = {s.version_id: s for s in versioned.storage()}.get(found.version_id)
     if as_json:
@@ -112,14 +146,14 @@ def show(
     echo(f"\n    {found.message}\n")
     for table in found.tables:
         added, removed, updated = table.counts
-        echo(f"{table.name}: +{added} -{removed} ~{updated}; {len(table.chain)} objects")
+        echo(f"{table.name}: +{added} -{removed} ~{updated}; {_count(len(table.chain), 'object')}")
         for object_id in table.chain:
             echo(f"    {object_id}")
 
 
 def tag(engine: PostgresEngine, schema: str, version: str, name: str, echo: Echo = _print) -> None:
     """`sg tag SCHEMA VERSION NAME`: name a version."""
-    made = VersionedSchema(engine, schema).tag(version, name)
+    made = _versioned(engine, schema).tag(version, name)
     engine.commit()
     echo(f"{name} -> {made.version_id.short}")
 
@@ -134,9 +168,10 @@ def checkout_version(
 ) -> Version:
     """`sg checkout SCHEMA@VERSION [--force] [--into OTHER]`: materialise a version."""
     schema, version = parse_target(target)
-    found = VersionedSchema(engine, schema).checkout(version, force=force, into=into)
+    found = _versioned(engine, schema).checkout(version, force=force, into=into)
     engine.commit()
-    echo(f"{into or schema}: at {found.version_id.short} ({len(found.tables)} tables)")
+    where = quote_name(into or schema)
+    echo(f"{where}: at {found.version_id.short} ({_count(len(found.tables), 'table')})")
     return found
 
 
@@ -148,22 +183,46 @@ def diff_versions(
     *,
     stat: bool = False,
     as_json: bool = False,
+    limit: int | None = None,
     echo: Echo = _print,
+    render: Render | None = None,
 ) -> list[TableDiff]:
-    """`sg diff SCHEMA VERSION_A [VERSION_B] [--stat] [--json]`: per-table net changes."""
-    diffs = VersionedSchema(engine, schema).diff(old, new)
+    """`sg diff SCHEMA VERSION_A [VERSION_B] [--stat] [--json]`: per-table net changes.
+
+    Unchanged tables are left out of the text. `limit` caps the changes shown per table
+    (counts stay whole); `render` turns a table's changes into lines (default: plain text).
+    """
+    diffs = _versioned(engine, schema).diff(old, new)
+    engine.rollback()  # a diff against the live tables may build temporary tables
+    if limit is not None:
+        diffs = [d._replace(changes=d.changes[:limit]) for d in diffs]
     if as_json:
         echo(json.dumps([_diff_json(d, stat) for d in diffs], default=str))
         return diffs
     for table_diff in diffs:
-        added, removed, updated = table_diff.counts
-        echo(f"{table_diff.table}: {table_diff.status} +{added} -{removed} ~{updated}")
-        if stat:
+        if table_diff.status == "unchanged":
             continue
-        for change in table_diff.changes:
-            sign = "+-~"[change.change_type]
-            echo(f"  {sign} {_text(change.primary_key)} {_text(change.change_data)}")
+        added, removed, updated = table_diff.counts
+        name = quote_name(table_diff.table)
+        echo(f"{name}: {table_diff.status} +{added} -{removed} ~{updated}")
+        if not stat:
+            for line in (render or _plain_table)(table_diff.table, table_diff.changes):
+                echo(f"  {line}")
     return diffs
+
+
+def _plain_table(table: str, changes: list[Change]) -> list[str]:
+    del table
+    return plain_lines(changes)
+
+
+def plain_lines(changes: list[Change]) -> list[str]:
+    """Changes as `SIGN (key) column=value, ...` lines, values in plain text."""
+    from sg.app.cli.change_text import SIGNS
+
+    return [
+        f"{SIGNS[c.change_type]} {_text(c.primary_key)} {_text(c.change_data)}" for c in changes
+    ]
 
 
 def gc(engine: PostgresEngine, *, dry_run: bool = False, echo: Echo = _print) -> int:
@@ -171,11 +230,11 @@ def gc(engine: PostgresEngine, *, dry_run: bool = False, echo: Echo = _print) ->
     versions = engine.versions
     if dry_run:
         garbage = versions.garbage()
-        echo(f"would remove {len(garbage)} objects, {sum(garbage.values()):,} bytes")
+        echo(f"would remove {_count(len(garbage), 'object')}, {sum(garbage.values()):,} bytes")
         return sum(garbage.values())
     result = versions.gc()
     engine.commit()
-    echo(f"removed {len(result.removed)} objects, freed {result.freed_bytes:,} bytes")
+    echo(f"removed {_count(len(result.removed), 'object')}, freed {result.freed_bytes:,} bytes")
     return result.freed_bytes
 
 
@@ -185,10 +244,12 @@ def push_versions(
     remote: PostgresEngine,
     remote_schema: str | None = None,
     echo: Echo = _print,
+    progress: TransferProgress | None = None,
 ) -> None:
     """`sg push SCHEMA --to REMOTE`: send the versions, tags and objects the remote lacks."""
-    added = VersionedSchema(engine, schema).push(remote, remote_schema)
-    echo(f"pushed {len(added)} versions to {remote.name}")
+    _require_history(engine, schema, "this engine")
+    added = _versioned(engine, schema).push(remote, remote_schema, progress=progress)
+    echo(f"pushed {_count(len(added), 'version')} of {quote_name(schema)} to {remote.name}")
 
 
 def pull_versions(
@@ -197,10 +258,12 @@ def pull_versions(
     remote: PostgresEngine,
     remote_schema: str | None = None,
     echo: Echo = _print,
+    progress: TransferProgress | None = None,
 ) -> None:
     """`sg pull SCHEMA --from REMOTE`: fetch the versions, tags and objects this engine lacks."""
-    added = VersionedSchema(engine, schema).pull(remote, remote_schema)
-    echo(f"pulled {len(added)} versions from {remote.name}")
+    _require_history(remote, remote_schema or schema, remote.name)
+    added = _versioned(engine, schema).pull(remote, remote_schema, progress=progress)
+    echo(f"pulled {_count(len(added), 'version')} of {quote_name(schema)} from {remote.name}")
 
 
 def clone(
@@ -211,9 +274,11 @@ def clone(
     echo: Echo = _print,
 ) -> None:
     """`sg clone REMOTE SCHEMA [LOCAL_SCHEMA]`: pull a schema's history and check out latest."""
+    from sg.app.facades.versioned_schema import VersionedSchema
+
     local = VersionedSchema.clone(engine, schema or remote_schema, remote, remote_schema)
     head = local.head()
-    echo(f"{local.schema}: cloned, at {head.version_id.short if head else '-'}")
+    echo(f"{quote_name(local.schema)}: cloned, at {head.version_id.short if head else '-'}")
 
 
 def _version_json(version: Version, tags: list[str]) -> dict[str, Any]:

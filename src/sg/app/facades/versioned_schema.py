@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sg.app.facades.object_engine import PostgresEngine
+from sg.domain.object_id import ObjectId
 from sg.domain.versions import GcResult, History, TableDiff, Tag, Version, VersionId, VersionStorage
 from sg.ports.progress import TransferProgress
 
@@ -65,6 +66,14 @@ class VersionedSchema:
     def storage(self) -> list[VersionStorage]:
         """Bytes each version's objects take (newest first), and those each added itself."""
         return self.engine.versions.storage(self.schema)
+
+    def history_bytes(self) -> int:
+        """Bytes the whole history takes: every version's objects, each counted once."""
+        return self.engine.versions.history_bytes(self.schema)
+
+    def garbage(self) -> dict[ObjectId, int]:
+        """The objects `gc` would remove (no version of any schema needs them) and their bytes."""
+        return self.engine.versions.garbage()
 
     def gc(self) -> GcResult:
         """Remove the engine's objects no version of any schema needs; report bytes freed."""

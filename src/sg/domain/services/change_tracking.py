@@ -86,4 +86,4 @@ class ChangeTracking:
         return [ref for ref in self._capture.tracked() if ref.schema == schema]
 
     def _has_changes(self, table: TableRef) -> bool:
-        return any(net_changes(self._capture.read(table, limit=1).states))
+        return self._capture.has_changes(table)

@@ -173,7 +173,7 @@ class ObjectService:
             ) from exc
 
     def _register(self, staging: TableRef, info: FragmentInfo) -> ObjectId:
-        content = self._store.content_digest(staging)
+        content = info.content or self._store.content_digest(staging)
         object_id = ObjectId.derive(info.columns, content.digest)
         self._registry.lock(object_id)
         if self._registry.get(object_id) is not None:

@@ -14,7 +14,7 @@ from sg.domain.errors import (
     PendingChangesError,
     VersionNotFoundError,
 )
-from sg.domain.model import TableRef
+from sg.domain.model import Change, TableRef
 from sg.domain.netting import count_changes
 from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
 from sg.domain.versions import (
@@ -24,12 +24,14 @@ from sg.domain.versions import (
     History,
     TableCounts,
     TableDiff,
+    TableShape,
     TableVersion,
     Tag,
     Version,
     VersionId,
     VersionStorage,
     derive_version_id,
+    shared_prefix,
 )
 from sg.ports.catalog import TableLock
 from sg.ports.services import ObjectKeeper, TableCommitter, Tracker
@@ -184,21 +186,39 @@ class VersionService:
             self._store.set_head(schema, target.version_id)
         return target
 
-    def diff(self, schema: str, old: str, new: str | None = None) -> list[TableDiff]:
+    def diff(
+        self, schema: str, old: str, new: str | None = None, *, materialize: bool = False
+    ) -> list[TableDiff]:
         """Per-table net changes from version `old` to version `new` (default: live tables).
 
-        Tables whose chains are equal are unchanged without reading a row.
+        Tables whose chains are equal are unchanged without reading a row. When the two
+        sides' chains start with the same objects (consecutive versions; a version and the
+        live tables after commits; two versions that branched from a common one), the diff
+        comes from the objects: only the keys the remaining objects, and for live tables the
+        pending changes, mention are read. Both sides are built whole into temporary tables
+        only when their chains share no first object: after one was compacted into a fresh
+        base, after a table was re-based (its columns changed, or it was new or untracked
+        since), or when `materialize` asks for it. Both ways give the same changes. Like
+        `commit`, the objects' way takes a tracked table to be its head's rows plus its
+        pending changes (changes discarded through the plumbing are not seen).
         """
         before = self.resolve(schema, old)
         after = None if new is None else self.resolve(schema, new)
-        pending = set() if after else set(self._tracker.changed_tables(schema))
-        head = self._store.head(schema)
-        names = {t.name for t in before.tables}
-        names |= {t.name for t in after.tables} if after else set(self._shapes.tables(schema))
-        diffs = []
-        for name in sorted(names):
-            diffs.append(self._table_diff(schema, name, before, after, pending, head))
-        return diffs
+        with self._tx.savepoint():
+            if after is not None:
+                names = {t.name for t in before.tables} | {t.name for t in after.tables}
+                return [
+                    self._version_diff(name, before, after, materialize) for name in sorted(names)
+                ]
+            live = set(self._shapes.tables(schema))
+            head = self.head(schema)
+            tracked = set(self._tracker.tracked())
+            return [
+                self._live_diff(
+                    TableRef(schema, name), name in live, before, head, tracked, materialize
+                )
+                for name in sorted(live | {t.name for t in before.tables})
+            ]
 
     def storage(self, schema: str) -> list[VersionStorage]:
         """Bytes each version's objects take, newest first, and those it added itself."""
@@ -212,6 +232,12 @@ class VersionService:
             seen |= objects
             result.append(VersionStorage(version.version_id, total, own))
         return result[::-1]
+
+    def history_bytes(self, schema: str) -> int:
+        """Bytes the objects of every version of `schema` take, each object counted once."""
+        sizes = self._store.registered_objects()
+        objects = {o for version in self._store.log(schema) for o in version.objects()}
+        return sum(sizes.get(o, 0) for o in objects)
 
     def garbage(self) -> dict[ObjectId, int]:
         """Objects no version of any schema needs, and their sizes: what `gc` would free."""
@@ -342,31 +368,45 @@ class VersionService:
         self._objects.apply(_objects(table.chain), ref)
         self._shapes.add_indexes(ref, table.shape)
 
+    def _version_diff(
+        self, name: str, before: Version, after: Version, materialize: bool
+    ) -> TableDiff:
+        old, new = before.table(name), after.table(name)
+        if old is not None and new is not None and not _differ(old, new):
+            return TableDiff(name, "unchanged", [], TableCounts())
+        return self._table_diff(name, old, new, new.chain if new else (), new, None, materialize)
+
+    def _live_diff(
+        self,
+        ref: TableRef,
+        exists: bool,
+        before: Version,
+        head: Version | None,
+        tracked: set[TableRef],
+        materialize: bool,
+    ) -> TableDiff:
+        old = before.table(ref.table)
+        if not exists:
+            return self._table_diff(ref.table, old, None, (), None, None, materialize)
+        new = TableVersion(ref.table, self._shapes.describe(ref), (), TableCounts())
+        # The live rows are head's chain plus the pending changes while tracking went on.
+        built_on = head.table(ref.table) if head is not None and ref in tracked else None
+        if built_on is not None and not built_on.shape.same_columns(new.shape):
+            built_on = None
+        return self._table_diff(ref.table, old, new, ref, built_on, ref, materialize)
+
     def _table_diff(
         self,
-        schema: str,
         name: str,
-        before: Version,
-        after: Version | None,
-        pending: set[str],
-        head: VersionId | None,
+        old: TableVersion | None,
+        new: TableVersion | None,
+        source: Sequence[ObjectId] | TableRef,
+        built_on: TableVersion | None,
+        pending: TableRef | None,
+        materialize: bool,
     ) -> TableDiff:
-        old = before.table(name)
-        new: TableVersion | None
-        source: Sequence[ObjectId] | TableRef
-        if after is None and name in self._shapes.tables(schema):
-            live = TableRef(schema, name)
-            shape = self._shapes.describe(live)
-            new = TableVersion(name, shape, (), TableCounts())
-            source = live
-            clean = head == before.version_id and name not in pending
-            if old is not None and clean and old.shape == shape:
-                return TableDiff(name, "unchanged", [], TableCounts())
-        else:
-            new = after.table(name) if after else None
-            source = new.chain if new else ()
-            if old is not None and new is not None and not _differ(old, new):
-                return TableDiff(name, "unchanged", [], TableCounts())
+        """The diff of one table; the new side's rows are `source`, which is `built_on`'s
+        chain plus (for a live table) the pending changes of `pending`."""
         if old is None:
             status = "added"
         elif new is None:
@@ -376,10 +416,35 @@ class VersionService:
         if old is not None and new is not None and not old.shape.same_columns(new.shape):
             return TableDiff(name, "reshaped", [], TableCounts())
         shape = old.shape if old else new.shape  # type: ignore[union-attr]
-        changes = self._shapes.diff(old.chain if old else (), source, shape)
+        changes = None
+        if old is not None and built_on is not None and not materialize:
+            changes = self._diff_from_objects(old, source, built_on, pending, shape)
+        if changes is None:
+            changes = self._shapes.diff(old.chain if old else (), source, shape)
         if status == "changed" and not changes:
             status = "unchanged"
         return TableDiff(name, status, changes, TableCounts(*count_changes(changes)))
+
+    def _diff_from_objects(
+        self,
+        old: TableVersion,
+        source: Sequence[ObjectId] | TableRef,
+        built_on: TableVersion,
+        pending: TableRef | None,
+        shape: TableShape,
+    ) -> list[Change] | None:
+        """The diff from the objects the two chains do not share; None when they share none."""
+        shared = shared_prefix(old.chain, built_on.chain)
+        if not shared:
+            return None
+        touched = [*old.chain[shared:], *built_on.chain[shared:]]
+        if pending is None:
+            return self._shapes.diff_touched(old.chain, source, shape, touched)
+        staged = self._tracker.stage_pending(pending)
+        try:
+            return self._shapes.diff_touched(old.chain, source, shape, touched, staged.keys)
+        finally:
+            self._tracker.release_staged(staged.keys)
 
 
 def _check_id(version: Version) -> None:

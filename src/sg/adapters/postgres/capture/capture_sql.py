@@ -91,6 +91,28 @@ def net_states(table: TrackedTable) -> sql.Composed:
     return _keyed_states(table) if table.key_positions else _row_states(table)
 
 
+# How many log entries `has_changes` takes its sample of keys from.
+SAMPLE_ENTRIES = 100
+
+
+def has_changes(table: TrackedTable) -> sql.Composed:
+    """One value: whether any key has a net change.
+
+    Each EXISTS is an init plan, run only when its value is needed: an empty log answers at
+    once; for a keyed table, the keys of the first logged entries are resolved first (one
+    scan of the log, no sort of it), and the whole log only when none of them changed.
+    """
+    every = sql.SQL("EXISTS (SELECT FROM ({}) s)").format(net_states(table))
+    if table.key_positions:
+        keys = _join([_log_column(p) for p in table.key_positions])
+        sample = sql.SQL("({}) IN (SELECT {} FROM {} l LIMIT {})").format(
+            keys, keys, table.log, sql.Literal(SAMPLE_ENTRIES)
+        )
+        some = sql.SQL("EXISTS (SELECT FROM ({}) s)").format(_keyed_states(table, sample))
+        every = sql.SQL("({} OR {})").format(some, every)
+    return sql.SQL("SELECT EXISTS (SELECT FROM {} l) AND {}").format(table.log, every)
+
+
 def count_changes(table: TrackedTable) -> sql.Composed:
     """One row: rows added, removed and updated net (copies counted for whole-row keys)."""
     return sql.SQL(
@@ -114,11 +136,12 @@ def _order(table: TrackedTable) -> sql.Composed:
     )
 
 
-def _keyed_states(table: TrackedTable) -> sql.Composed:
+def _keyed_states(table: TrackedTable, only: sql.Composable | None = None) -> sql.Composed:
     """Per key: its first log entry (the row before the first change, or absent) vs the live row.
 
     Rows of updated keys carry the key and the changed columns only (the others are NULL),
-    with a mask of '0'/'1' per column saying which changed.
+    with a mask of '0'/'1' per column saying which changed. `only`, a condition on the log
+    entries `l` that keeps every entry of a key or none, limits the keys resolved.
     """
     keys = table.key_positions
     positions = _positions(table)
@@ -166,6 +189,7 @@ def _keyed_states(table: TrackedTable) -> sql.Composed:
             FROM (
                 SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
                 FROM {log} l
+                WHERE {only}
                 ORDER BY {log_keys}, l.sg_seq, l.sg_existed DESC
             ) b
             LEFT JOIN {live} t ON {match}
@@ -176,6 +200,7 @@ def _keyed_states(table: TrackedTable) -> sql.Composed:
     ).format(
         mask=mask,
         values=values,
+        only=sql.SQL("true") if only is None else only,
         present=present,
         compared=compared,
         log_keys=_join([_log_column(p) for p in keys]),

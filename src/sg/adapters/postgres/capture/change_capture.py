@@ -63,6 +63,12 @@ class PostgresChangeCapture:
             return CapturedChanges([], watermark)
         return CapturedChanges(_states(entry, rows), watermark)
 
+    def has_changes(self, table: TableRef) -> bool:
+        """True when a key has a net change; an empty log answers without resolving any."""
+        entry = self._require_tracked(table)
+        with pinned_settings(self._sql, q.READ_SETTINGS, local=True):
+            return bool(self._sql.run(q.has_changes(entry), None, ResultShape.ONE_ONE))
+
     def count(self, table: TableRef) -> tuple[int, int, int]:
         """Rows added, removed and updated net, counted by the server (no row travels)."""
         entry = self._require_tracked(table)

@@ -33,8 +33,8 @@ from sg.domain.object_record import ContentDigest, FragmentInfo
 # Digests sort every row image once; give that sort room and skip JIT compilation, which
 # costs more than it saves on these one-pass queries.
 _DIGEST_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "64MB", "jit": "off"}
-# Filling a fragment from staged keys joins them to the source and sorts the rows by image:
-# at 500k rows of five columns that sort spilled 100 MB to disk with 64MB.
+# Filling a fragment sorts its rows by image (for the heap order and the digest at once): at
+# 500k rows of five columns that sort spilled 100 MB to disk with 64MB.
 _FILL_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "256MB", "jit": "off"}
 
 _MISSING = sql.SQL(
@@ -70,7 +70,7 @@ class PostgresFragmentStore:
         shape = KeyShape.of(columns)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
         with (
-            pinned_settings(self._sql, CANONICAL_SETTINGS),
+            pinned_settings(self._sql, _FILL_SETTINGS),
             uploaded_keys(self._sql, source, shape, keys) as keys_table,
         ):
             counts = self._sql.run(
@@ -100,7 +100,7 @@ class PostgresFragmentStore:
         """Create `target` holding every row of `source` as an upsert."""
         columns = self._source_columns(source)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
-        with pinned_settings(self._sql, CANONICAL_SETTINGS):
+        with pinned_settings(self._sql, _FILL_SETTINGS):
             counts = self._sql.run(
                 fragment_sql.fill_snapshot(target, source, columns), None, ResultShape.ONE_MANY
             )
@@ -216,5 +216,7 @@ class PostgresFragmentStore:
 
 
 def _info(columns: Sequence[ImageColumn], counts: tuple[Any, ...]) -> FragmentInfo:
+    upserts, deletes, rows, digest = counts
     specs = with_flag([c.spec for c in columns])
-    return FragmentInfo(tuple(specs), int(counts[0]), int(counts[1]))
+    content = ContentDigest(int(rows), bytes(digest))
+    return FragmentInfo(tuple(specs), int(upserts), int(deletes), content)

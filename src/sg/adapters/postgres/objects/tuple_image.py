@@ -153,31 +153,53 @@ def content_digest(
     runner: SqlRunner, table: TableRef, columns: Sequence[ImageColumn]
 ) -> ContentDigest:
     """Row count and content digest of `table`; run it under the canonical settings."""
-    query = _DIGEST.format(
+    query = sql.SQL(
+        """WITH placed AS (
+            SELECT b, {off} AS off FROM (SELECT {image} AS b FROM {table} AS t) AS images
+        ), {blocks}
+        SELECT (SELECT count(*) FROM placed), {digest} FROM blocks"""
+    ).format(
+        off=image_offset(sql.Identifier("b")),
         image=tuple_image("t", columns),
         table=sql.Identifier(*table),
-        block=sql.Literal(BLOCK_BYTES),
+        blocks=digest_blocks("placed"),
+        digest=BLOCKS_DIGEST,
     )
     rows, digest = runner.run(query, None, ResultShape.ONE_MANY)
     return ContentDigest(int(rows), bytes(digest))
 
 
-# Sort the images, give each its byte offset in the concatenated body, cut the body into
-# fixed blocks (an image spanning a boundary is split), hash each block, hash the hashes.
-_DIGEST = sql.SQL(
-    """WITH placed AS (
-        SELECT b, sum(pg_catalog.octet_length(b)) OVER (ORDER BY b ROWS UNBOUNDED PRECEDING)
-            - pg_catalog.octet_length(b) AS off
-        FROM (SELECT {image} AS b FROM {table} AS t) AS images
-    ), pieces AS (
-        SELECT off / {block} AS blk, off, 0::bigint AS part, b AS piece FROM placed
+def image_offset(image: sql.Composable) -> sql.Composable:
+    """A window expression: the byte offset of `image` in the body of images sorted bytewise."""
+    return sql.SQL(
+        "pg_catalog.sum(pg_catalog.octet_length({b})) OVER (ORDER BY {b} ROWS UNBOUNDED PRECEDING)"
+        " - pg_catalog.octet_length({b})"
+    ).format(b=image)
+
+
+def digest_blocks(placed: str) -> sql.Composable:
+    """CTEs `pieces` and `blocks` (the SHA-256 `d` of each block `blk` of the body) over the
+    CTE named `placed`, which has each image `b` and its offset `off` in the body."""
+    return _BLOCKS.format(placed=sql.Identifier(placed), block=sql.Literal(BLOCK_BYTES))
+
+
+# The content digest from the CTE `blocks` of `digest_blocks`.
+BLOCKS_DIGEST = sql.SQL(
+    "pg_catalog.sha256(coalesce(pg_catalog.string_agg(d, ''::bytea ORDER BY blk), ''::bytea))"
+)
+
+# Cut the body of sorted images into fixed blocks (an image spanning a boundary is split),
+# hash each block; the digest hashes the hashes.
+_BLOCKS = sql.SQL(
+    """pieces AS (
+        SELECT off / {block} AS blk, off, 0::bigint AS part, b AS piece FROM {placed}
         WHERE off / {block} = (off + pg_catalog.octet_length(b) - 1) / {block}
         UNION ALL
         SELECT k, off, k, pg_catalog.substr(b,
             (greatest(k * {block}, off) - off + 1)::int,
             (least((k + 1) * {block}, off + pg_catalog.octet_length(b))
                 - greatest(k * {block}, off))::int)
-        FROM placed
+        FROM {placed}
         CROSS JOIN LATERAL pg_catalog.generate_series(
             off / {block}, (off + pg_catalog.octet_length(b) - 1) / {block}) AS k
         WHERE off / {block} <> (off + pg_catalog.octet_length(b) - 1) / {block}
@@ -185,8 +207,5 @@ _DIGEST = sql.SQL(
         SELECT blk, pg_catalog.sha256(pg_catalog.string_agg(piece, ''::bytea ORDER BY off, part))
             AS d
         FROM pieces GROUP BY blk
-    )
-    SELECT (SELECT count(*) FROM placed),
-        pg_catalog.sha256(coalesce(pg_catalog.string_agg(d, ''::bytea ORDER BY blk), ''::bytea))
-    FROM blocks"""
+    )"""
 )

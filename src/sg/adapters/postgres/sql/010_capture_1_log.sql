@@ -36,6 +36,7 @@ CREATE SEQUENCE IF NOT EXISTS sg_audit.log_seq;
 CREATE OR REPLACE FUNCTION sg_audit.column_signature(rel oid) RETURNS text
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
     -- By name: capture names columns, and a partition may hold them in another order.
+    -- The capture functions of 010_capture_2_track.sql inline this query: keep them alike.
     SELECT string_agg(format('%I %s %s %s', a.attname, a.atttypid, a.atttypmod, a.attcollation),
         ', ' ORDER BY a.attname)
     FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped

@@ -17,7 +17,13 @@ BEGIN
         fn,
         format(E'<<capture>>\nDECLARE\n    seq bigint := %s(''sg_audit.log_seq'');\n'
             || E'    tx xid8 := pg_current_xact_id();\nBEGIN\n'
-            || E'    IF sg_audit.column_signature(TG_RELID) IS DISTINCT FROM %L\n'
+            -- sg_audit.column_signature(TG_RELID), inlined: its plan is then cached with
+            -- the function's, and no nested call runs per statement.
+            || E'    IF (SELECT pg_catalog.string_agg(pg_catalog.format(''%%I %%s %%s %%s'', '
+            || E'a.attname, a.atttypid, a.atttypmod, a.attcollation), '', '' ORDER BY a.attname) '
+            || E'FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) TG_RELID '
+            || E'AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)\n'
+            || E'            IS DISTINCT FROM %L\n'
             || E'            OR (TG_RELID <> %s AND pg_partition_root(TG_RELID)::oid IS DISTINCT FROM %s) THEN\n'
             || E'        RAISE EXCEPTION ''the columns or partitions of tracked table %%.%% changed'', '
             || E'TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = ''object_not_in_prerequisite_state'', '

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from psycopg import sql
 
 from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
 from sg.adapters.postgres.catalog.type_names import check_type_name
+from sg.adapters.postgres.versions.version_diff import VersionDiff
 from sg.domain.errors import TableNotFoundError
-from sg.domain.model import Change, ChangeKind, ResultShape, TableRef
-from sg.domain.object_id import OBJECT_SCHEMA, ObjectId
+from sg.domain.model import Change, ResultShape, StagedKeys, TableRef
+from sg.domain.object_id import ObjectId
 from sg.domain.versions import ColumnDef, IndexDef, TableShape
-from sg.ports.fragments import FragmentStore
 from sg.ports.sql import SqlRunner
 
 _TABLES = sql.SQL(
@@ -56,9 +54,9 @@ _INDEXES = sql.SQL(
 class PostgresTableShapes:
     """Reads and builds tables' shapes and compares rows, through the SQL port."""
 
-    def __init__(self, runner: SqlRunner, fragments: FragmentStore) -> None:
+    def __init__(self, runner: SqlRunner) -> None:
         self._sql = runner
-        self._fragments = fragments
+        self._diff = VersionDiff(runner, self.create)
 
     def tables(self, schema: str) -> list[str]:
         """Names of the ordinary and partitioned tables of `schema`, sorted."""
@@ -132,77 +130,15 @@ class PostgresTableShapes:
         shape: TableShape,
     ) -> list[Change]:
         """Net changes from `old` to `new` (object chains or a live table) in key order."""
-        scratch: list[TableRef] = []
-        try:
-            before = self._rows_of(old, shape, scratch)
-            after = self._rows_of(new, shape, scratch)
-            added = self._except(after, before)
-            removed = self._except(before, after)
-        finally:
-            for table in scratch:
-                self.drop(table)
-        names = [c.name for c in shape.columns]
-        return _changes(names, list(shape.key), added, removed)
+        return self._diff.diff_built(old, new, shape)
 
-    def _rows_of(
-        self, source: Sequence[ObjectId] | TableRef, shape: TableShape, scratch: list[TableRef]
-    ) -> TableRef:
-        if isinstance(source, TableRef):
-            return source
-        table = TableRef("pg_temp", f"sg_diff_{uuid.uuid4().hex}")
-        self.create(
-            table,
-            shape._replace(
-                columns=tuple(c._replace(not_null=False, default=None) for c in shape.columns)
-            ),
-        )
-        scratch.append(table)
-        if source:
-            fragments = [TableRef(OBJECT_SCHEMA, o) for o in source]
-            self._fragments.apply(fragments, table, list(shape.key), None)
-        return table
-
-    def _except(self, left: TableRef, right: TableRef) -> list[tuple[Any, ...]]:
-        statement = sql.SQL("SELECT * FROM {} EXCEPT ALL SELECT * FROM {}").format(
-            sql.Identifier(*left), sql.Identifier(*right)
-        )
-        return list(self._sql.run(statement, None, ResultShape.MANY_MANY))
-
-
-def _changes(
-    names: list[str], key: list[str], added: list[tuple[Any, ...]], removed: list[tuple[Any, ...]]
-) -> list[Change]:
-    positions = [names.index(k) for k in key] or list(range(len(names)))
-
-    def key_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(row[p] for p in positions)
-
-    def as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-        return dict(zip(names, row, strict=True))
-
-    changes: list[tuple[tuple[Any, ...], Change]] = []
-    if not key:
-        for row in added:
-            changes.append((row, Change(row, ChangeKind.INSERT, as_dict(row))))
-        for row in removed:
-            changes.append((row, Change(row, ChangeKind.DELETE, as_dict(row))))
-    else:
-        new_rows = {key_of(r): r for r in added}
-        old_rows = {key_of(r): r for r in removed}
-        for k, row in new_rows.items():
-            old = old_rows.get(k)
-            if old is None:
-                change = Change(k, ChangeKind.INSERT, as_dict(row))
-            else:
-                data = {n: v for n, v, o in zip(names, row, old, strict=True) if v != o}
-                change = Change(k, ChangeKind.UPDATE, data)
-            changes.append((k, change))
-        for k, row in old_rows.items():
-            if k not in new_rows:
-                changes.append((k, Change(k, ChangeKind.DELETE, as_dict(row))))
-    return [change for _, change in sorted(changes, key=lambda item: _order(item[0]))]
-
-
-def _order(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A sort key for key tuples that puts NULLs last and never compares across types."""
-    return tuple((v is None, type(v).__name__, v if v is not None else 0) for v in values)
+    def diff_touched(
+        self,
+        old: Sequence[ObjectId],
+        new: Sequence[ObjectId] | TableRef,
+        shape: TableShape,
+        touched: Sequence[ObjectId],
+        pending: StagedKeys | None = None,
+    ) -> list[Change]:
+        """Net changes from chain `old` to `new`, reading only the keys that may differ."""
+        return self._diff.diff_touched(old, new, shape, touched, pending)
