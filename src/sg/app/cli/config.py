@@ -101,6 +101,4 @@ def choose_engine(
             f"no remote or embedded engine named {name!r} (known: {', '.join(known)}); "
             f"create an embedded one with `sg engine start {name}`"
         )
-    if on_start is not None and not embedded.status(name).running:
-        on_start(name)
-    return EngineChoice(name, embedded.ensure_running(name), embedded=True)
+    return EngineChoice(name, embedded.ensure_running(name, on_start), embedded=True)

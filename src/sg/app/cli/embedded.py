@@ -10,7 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,11 +64,16 @@ class EmbeddedEngines:
             )
         return self.root / "engines" / name
 
-    def ensure_running(self, name: str = DEFAULT_ENGINE) -> dict[str, str]:
-        """Create engine `name` if needed, start it if stopped, return its connection parameters."""
+    def ensure_running(
+        self, name: str = DEFAULT_ENGINE, on_start: Callable[[str], None] | None = None
+    ) -> dict[str, str]:
+        """Create engine `name` if needed, start it if stopped (telling `on_start(name)`
+        first), and return its connection parameters."""
         with self._locked(name):  # two commands starting one engine must not race
             cluster = self._existing(name) or self._create(name)
             if not cluster.is_running():
+                if on_start is not None:
+                    on_start(name)
                 cluster.start()
             return cluster.conn_params(DATABASE)
 

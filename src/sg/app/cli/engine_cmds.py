@@ -111,9 +111,7 @@ def env(
     engines = EmbeddedEngines()
     if name != DEFAULT_ENGINE:
         _require_existing(engines, name)
-    if not engines.status(name).running:
-        session.say(f"starting embedded engine {name}")
-    params = engines.ensure_running(name)
+    params = engines.ensure_running(name, on_start=session.started)
     open_engine(EngineChoice(name, params, embedded=True)).close()
     if as_json:
         session.emit_json(params)

@@ -44,7 +44,7 @@ class Session:
 
         key = self.engine_name if name is None else name
         if key not in self._engines:
-            choice = choose_engine(key, on_start=self._started)
+            choice = choose_engine(key, on_start=self.started)
             self._engines[key] = open_engine(choice)
         return self._engines[key]
 
@@ -77,7 +77,8 @@ class Session:
         """Machine-readable output on stdout."""
         typer.echo(json.dumps(value, default=str, indent=2, ensure_ascii=False))
 
-    def _started(self, name: str) -> None:
+    def started(self, name: str) -> None:
+        """Tell the user an embedded engine is being started (it takes a few seconds)."""
         self.say(f"starting embedded engine {name}")
 
 

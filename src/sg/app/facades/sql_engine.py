@@ -11,7 +11,7 @@ from sg.adapters.postgres.session.postgres_session import PostgresSession
 from sg.app.container import Container, engine_graph
 from sg.app.container import container as default_container
 from sg.domain.engine_params import EngineParams
-from sg.domain.errors import ConfigurationError
+from sg.domain.errors import ConfigurationError, EngineConnectionError
 from sg.domain.model import ResultShape, TableRef
 from sg.ports.sql import Arguments, ComposedSql, Statement
 
@@ -132,9 +132,14 @@ class PsycopgEngine:
 
     def is_initialized(self) -> bool:
         """True when the engine's database exists and holds sg's schemas."""
-        if not self._graph.database_admin().database_exists(self.params.dbname):
+        try:
+            # The engine's own connection first: the admin one costs a second login, and
+            # is needed only to tell a missing database from an unreachable server.
+            return self._graph.schema_installer().is_installed()
+        except EngineConnectionError:
+            if self._graph.database_admin().database_exists(self.params.dbname):
+                raise
             return False
-        return self._graph.schema_installer().is_installed()
 
     def delete_database(self, database: str) -> None:
         """Drop `database` through the admin connection (this engine's own connection first)."""
