@@ -68,7 +68,9 @@ def test_a_schema_history_from_init_to_another_engine(cli: CliWorld) -> None:
     assert stat == ["items: changed +0 -0 ~3", "notes: changed +0 -3 ~0"]
     changes = cli.sg("diff", "shop", "v1", "latest", "--limit", "1").stdout.splitlines()
     assert changes[:2] == ["items: changed +0 -0 ~3", "  ~ (1) price=0.00"]
-    typed = json.loads(cli.sg("diff", "shop", "v1", "--json").stdout)
+    printed = cli.sg("diff", "shop", "v1", "--json").stdout
+    assert printed.startswith("[\n  {")  # indented like every other --json output
+    typed = json.loads(printed)
     assert [(d["table"], d["updated"], d["removed"]) for d in typed] == [
         ("items", 3, 0),
         ("notes", 0, 3),

@@ -197,7 +197,11 @@ def diff_versions(
     if limit is not None:
         diffs = [d._replace(changes=d.changes[:limit]) for d in diffs]
     if as_json:
-        echo(json.dumps([_diff_json(d, stat) for d in diffs], default=str))
+        echo(
+            json.dumps(
+                [_diff_json(d, stat) for d in diffs], default=str, indent=2, ensure_ascii=False
+            )
+        )
         return diffs
     for table_diff in diffs:
         if table_diff.status == "unchanged":
