@@ -27,6 +27,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -437,10 +438,26 @@ def _keyed_diff(runner: Runner) -> Diff:
 
 
 def _canonical(changes: Sequence[tuple[Any, int, dict[str, Any]]]) -> list[str]:
-    """Changes as sortable text that tells NaN from NaN's absence and 1.0 from 1.00."""
+    """Changes as sortable text that tells NaN from NaN's absence and 1.0 from 1.00.
+
+    A timestamptz counts as its instant: sg returns it in the reading session's TimeZone,
+    which a history may have changed (see "Pinned sessions" in the README).
+    """
     return sorted(
-        repr((tuple(key), int(kind), sorted(data.items()))) for key, kind, data in changes
+        repr((_instants(tuple(key)), int(kind), sorted(_instants(data).items())))
+        for key, kind, data in changes
     )
+
+
+def _instants(value: Any) -> Any:
+    """`value` with every timezone-aware datetime in it moved to UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    if isinstance(value, tuple | list):
+        return type(value)(_instants(item) for item in value)
+    if isinstance(value, dict):
+        return {name: _instants(item) for name, item in value.items()}
+    return value
 
 
 def _rows_text(engine: PostgresEngine, schema: str, name: str) -> Counter[str]:
