@@ -24,8 +24,7 @@ from collections.abc import Callable
 from psycopg import sql
 
 from measure import cluster
-from sg import AuditTriggerChangeEngine
-from sg.adapters.postgres.session.connection import make_conn
+from sg import AuditTriggerChangeEngine, ResultShape
 from sg.adapters.provisioning.local_cluster import LocalCluster
 
 TABLES = [("public", f"pgbench_{name}") for name in ("accounts", "branches", "tellers", "history")]
@@ -53,17 +52,22 @@ def throughput(server: LocalCluster, clients: int, seconds: int) -> float:
     return float(found.group(1))
 
 
+def _with_engine(server: LocalCluster, action: Callable[[AuditTriggerChangeEngine], None]) -> None:
+    """Run `action` on an engine of the bench database and commit it."""
+    engine = AuditTriggerChangeEngine(server.conn_params("bench"), "bench")
+    try:
+        action(engine)
+        engine.commit()
+    finally:
+        engine.close()
+
+
 def _execute(server: LocalCluster, statements: list[sql.Composable]) -> None:
-    params = server.conn_params("bench")
-    with make_conn(
-        params["SG_ENGINE_HOST"],
-        params["SG_ENGINE_PORT"],
-        params["SG_ENGINE_USER"],
-        params["SG_ENGINE_PWD"],
-        params["SG_ENGINE_DB_NAME"],
-    ) as conn:
+    def run(engine: AuditTriggerChangeEngine) -> None:
         for statement in statements:
-            conn.execute(statement)
+            engine.run_sql(statement, return_shape=ResultShape.NONE)
+
+    _with_engine(server, run)
 
 
 def _floor_triggers(server: LocalCluster, log_rows: bool) -> None:
@@ -140,29 +144,21 @@ def main() -> None:
         pgbench(server, "-i", "-q", "-s", str(options.scale))
         engine.close()
 
-        def tracked() -> None:
-            with_engine(lambda e: e.track_tables(TABLES))
+        def track() -> None:
+            _with_engine(server, lambda e: e.track_tables(TABLES))
 
-        def untracked() -> None:
+        def untrack() -> None:
             def drop(e: AuditTriggerChangeEngine) -> None:
                 assert e.has_pending_changes("public")
                 e.untrack_tables(TABLES)
 
-            with_engine(drop)
-
-        def with_engine(action: Callable[[AuditTriggerChangeEngine], None]) -> None:
-            engine = AuditTriggerChangeEngine(server.conn_params("bench"), "bench")
-            try:
-                action(engine)
-                engine.commit()
-            finally:
-                engine.close()
+            _with_engine(server, drop)
 
         variants: dict[str, tuple[Callable[[], None], Callable[[], None]]] = {
             "untracked": (lambda: None, lambda: None),
             "bare triggers": (lambda: _floor_triggers(server, False), lambda: _drop_floor(server)),
             "log only": (lambda: _floor_triggers(server, True), lambda: _drop_floor(server)),
-            "tracked by sg": (tracked, untracked),
+            "tracked by sg": (track, untrack),
         }
         runs: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(options.repeat):
