@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         make_conn,
     )
     from sg.app.facades.versioned_schema import VersionedSchema
+    from sg.domain.capture import CompactedLog
     from sg.domain.errors import (
         AmbiguousVersionError,
         ConfigurationError,
@@ -99,6 +100,7 @@ _HOMES = {
     "UndefinedObjectError": "sg.domain.errors",
     "UntrustedObjectError": "sg.domain.errors",
     "Change": "sg.domain.model",
+    "CompactedLog": "sg.domain.capture",
     "ChangeKind": "sg.domain.model",
     "ResultShape": "sg.domain.model",
     "ObjectId": "sg.domain.object_id",
@@ -119,6 +121,7 @@ __all__ = [
     "AuditTriggerChangeEngine",
     "Change",
     "ChangeKind",
+    "CompactedLog",
     "ConfigurationError",
     "Container",
     "CorruptDumpError",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
+from sg.domain.capture import CapturedChanges, CompactedLog, KeyState, StagedChanges, Watermark
 from sg.domain.errors import (
     EngineNotInitializedError,
     TableNotFoundError,
@@ -127,6 +127,35 @@ class FakeChangeCapture:
         states.sort(key=lambda state: [(value is None, value) for value in state.key])
         mark = Watermark("fake", None, max((entry.seq for entry in log), default=0))
         return CapturedChanges(states[:limit] if limit is not None else states, mark)
+
+    def compact(self, table: TableRef) -> CompactedLog:
+        """Keep each key's first entry; for whole-row keys, drop cancelling pairs of copies."""
+        log = self._log_of(table)
+        live = self.tables[table]
+        ordered = sorted(log, key=lambda e: (e.seq, not e.existed))
+        kept: list[LogEntry] = []
+        if live.key:
+            seen: set[tuple[Any, ...]] = set()
+            for entry in ordered:
+                key = live.key_of(entry.row)
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(entry)
+        else:
+            kinds: Counter[tuple[tuple[Any, ...], bool]] = Counter(
+                (live.key_of(e.row), e.existed) for e in log
+            )
+            dropped: Counter[tuple[tuple[Any, ...], bool]] = Counter()
+            for entry in ordered:
+                key = live.key_of(entry.row)
+                pairs = min(kinds[key, True], kinds[key, False])
+                if dropped[key, entry.existed] < pairs:
+                    dropped[key, entry.existed] += 1
+                else:
+                    kept.append(entry)
+        entries = len(log)
+        log[:] = kept
+        return CompactedLog(entries, entries - len(kept))
 
     def has_changes(self, table: TableRef) -> bool:
         """True when `read` reports a state."""

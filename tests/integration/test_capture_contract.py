@@ -183,3 +183,51 @@ def test_stage_without_changes_keeps_nothing(harness: Harness, t: TableRef) -> N
     assert harness.staged(staged.keys) == []
     with pytest.raises(TableNotTrackedError):
         harness.capture.stage(TableRef("public", "nope"))
+
+
+def test_compact_keeps_one_entry_per_key_and_the_same_changes(
+    harness: Harness, t: TableRef
+) -> None:
+    for n in range(1, 6):  # a hot key
+        harness.update(t, {"id": 1}, {"a": n})
+    harness.update(t, {"id": 2}, {"a": 0})
+    harness.update(t, {"id": 2}, {"a": 20})  # cancelled out: still one entry
+    harness.update(t, {"id": 3}, {"id": 7})
+    harness.delete(t, {"id": 4})
+    harness.insert(t, {"id": 4, "a": 44, "b": 4}, {"id": 9, "a": 90, "b": None})
+    harness.delete(t, {"id": 9})
+    before = harness.capture.read(t).states
+    counted = harness.capture.count(t)
+    compacted = harness.capture.compact(t)
+    # Logged keys: 1, 2, 3, 4, 7 and 9, each now with its earliest entry only.
+    assert (compacted.kept, compacted.removed) == (6, compacted.entries - 6)
+    assert compacted.removed > 0
+    assert harness.capture.read(t).states == before
+    assert harness.capture.count(t) == counted
+    assert harness.capture.has_changes(t)
+    assert harness.capture.compact(t).removed == 0
+    harness.update(t, {"id": 1}, {"a": 10})  # back to where it was at tracking
+    assert 1 not in {s.key[0] for s in harness.capture.read(t).states}
+
+
+def test_compact_cancels_pairs_of_whole_row_copies(harness: Harness) -> None:
+    k = harness.create("k", ["x", "y"], [])
+    harness.insert(k, {"x": 1, "y": 0}, {"x": 2, "y": 2})
+    harness.capture.track(k)
+    for n in range(1, 6):
+        harness.update(k, {"x": 1}, {"y": n})
+    harness.insert(k, {"x": 2, "y": 2})
+    harness.delete(k, {"x": 2})
+    harness.insert(k, {"x": 2, "y": 2})
+    states = [(s.key, s.after - s.before, s.values) for s in harness.capture.read(k).states]
+    counted = harness.capture.count(k)
+    compacted = harness.capture.compact(k)
+    # Left: (1, 0) removed and (1, 5) added; (2, 2) was added twice and removed twice.
+    assert compacted.kept == 2
+    assert [(s.key, s.after - s.before, s.values) for s in harness.capture.read(k).states] == (
+        states
+    )
+    assert harness.capture.count(k) == counted
+    assert harness.capture.compact(k).removed == 0
+    with pytest.raises(TableNotTrackedError):
+        harness.capture.compact(TableRef("public", "nope"))

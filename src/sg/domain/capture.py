@@ -47,3 +47,15 @@ class StagedChanges(NamedTuple):
 
     keys: StagedKeys
     watermark: Watermark
+
+
+class CompactedLog(NamedTuple):
+    """A table's change log compacted: its entries before, and how many were redundant."""
+
+    entries: int
+    removed: int
+
+    @property
+    def kept(self) -> int:
+        """Entries left."""
+        return self.entries - self.removed

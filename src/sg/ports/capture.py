@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sg.domain.capture import CapturedChanges, StagedChanges, Watermark
+from sg.domain.capture import CapturedChanges, CompactedLog, StagedChanges, Watermark
 from sg.domain.model import StagedKeys, TableRef
 
 
@@ -42,6 +42,18 @@ class ChangeCapture(Protocol):
         or committed later) and entries written after the read are kept, so a caller can read,
         store and then discard exactly what it stored while other sessions keep writing.
         Raises `TableNotTrackedError`.
+        """
+        ...
+
+    def compact(self, table: TableRef) -> CompactedLog:
+        """Delete the log entries `read` does not need; what it reports stays the same.
+
+        A keyed table keeps one entry per key logged; a table keyed by the whole row loses
+        pairs of a removed and an added copy of one row value (so its states' `before` and
+        `after` shrink alike). A discard through a watermark read before the compaction
+        could then drop a key's only entry although a later change of that key was logged:
+        callers hold the table's lock across it, as a commit does from read to discard.
+        Raises `TableNotTrackedError` (or `TrackingBrokenError`).
         """
         ...
 

@@ -1,4 +1,4 @@
-"""`sg track`, `untrack`, `tracked`, `status`, `diff`, `discard`, `commit`."""
+"""`sg track`, `untrack`, `tracked`, `status`, `diff`, `discard`, `compact`, `commit`."""
 
 from __future__ import annotations
 
@@ -62,6 +62,24 @@ def test_discard_and_untrack(cli: CliWorld) -> None:
     assert "no pending changes" in cli.sg("diff", "shop.u").stderr
     cli.sg("untrack", "shop.u")
     assert cli.sg("tracked").stdout.split() == ["shop.t"]
+
+
+def test_compact(cli: CliWorld) -> None:
+    _setup(cli)
+    cli.sg("track", "shop.t", "shop.u")
+    cli.sg("sql", "UPDATE shop.t SET n = n + 1 WHERE id = 1; UPDATE shop.t SET n = n + 1")
+    before = cli.sg("diff", "shop.t", "--json").stdout
+    # The two UPDATEs logged an old row and a new key per row (2 + 40): one per key stays.
+    said = cli.sg("compact", "shop").stderr
+    assert "compacted shop.t: 42 log entries, 22 removed" in said
+    assert "compacted shop.u: 0 log entries, 0 removed" in said
+    assert cli.sg("diff", "shop.t", "--json").stdout == before
+    assert json.loads(cli.sg("compact", "--json").stdout) == [
+        {"schema": "shop", "table": "t", "entries": 20, "removed": 0},
+        {"schema": "shop", "table": "u", "entries": 0, "removed": 0},
+    ]
+    assert "not tracked" in str(cli.sg("compact", "shop.v", code=1).exception)
+    assert "no tracked tables" in str(cli.sg("compact", "crm", code=1).exception)
 
 
 def test_tracking_error_paths(cli: CliWorld) -> None:

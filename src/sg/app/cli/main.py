@@ -50,6 +50,7 @@ COMMANDS = (
     tracking_cmds.tracked,
     tracking_cmds.status,
     tracking_cmds.discard,
+    tracking_cmds.compact,
     object_cmds.snapshot,
     object_cmds.objects,
     object_cmds.dump,

@@ -1,4 +1,4 @@
-"""`sg track`, `untrack`, `tracked`, `status`, `diff`, `discard` and `commit`."""
+"""`sg track`, `untrack`, `tracked`, `status`, `diff`, `discard`, `compact` and `commit`."""
 
 from __future__ import annotations
 
@@ -222,6 +222,60 @@ def discard(
     engine.commit()
     what = show_table((schema, table)) if table else quote_name(schema)
     session.say(f"discarded pending changes of {what}")
+
+
+def compact(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[SCHEMA[.TABLE]]",
+            help="A schema (every tracked table in it) or one table; default: every one.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Shrink change logs to what the pending changes are resolved from.
+
+    A row written many times since the last commit keeps one log entry; the pending
+    changes stay the same. Writers of each table wait until its log is compacted.
+    PostgreSQL reuses or returns the freed space at the table's next (auto)vacuum.
+
+    Example: sg compact; sg compact shop.orders
+    """
+    session = session_of(ctx, quiet)
+    engine = session.engine()
+    tracked = engine.get_tracked_tables()
+    if target is None:
+        refs = [TableRef(*t) for t in tracked]
+    else:
+        schema, table = parse_schema_or_table(target)
+        refs = [TableRef(*t) for t in tracked if t[0] == schema and table in (None, t[1])]
+        if not refs:
+            what = show_table((schema, table)) if table else f"schema {quote_name(schema)}"
+            raise TableNotTrackedError(
+                f"no tracked tables in {what} (sg tracked lists the tracked tables)"
+                if table is None
+                else f"{what} is not tracked (sg tracked lists the tracked tables)"
+            )
+    rows = []
+    with spinner(session, "compacting change logs") as note:
+        for ref in refs:
+            note(f"compacting the change log of {show_table(ref)}")
+            log = engine.compact_pending_changes(ref.schema, ref.table)[ref.schema, ref.table]
+            engine.commit()  # each table's writers wait only for its own compaction
+            rows.append({**ref._asdict(), "entries": log.entries, "removed": log.removed})
+    if as_json:
+        session.emit_json(rows)
+    elif not rows:
+        session.say("no tracked tables (sg track SCHEMA.TABLE)")
+    else:
+        for r in rows:
+            session.say(
+                f"compacted {show_table((r['schema'], r['table']))}: {r['entries']:,} log"
+                f" entries, {r['removed']:,} removed"
+            )
 
 
 def commit(

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from typing import Literal, overload
 
 from sg.app.facades.sql_engine import PsycopgEngine
+from sg.domain.capture import CompactedLog
 from sg.domain.model import Change, TableRef
 from sg.domain.netting import ChangeCounts
 from sg.domain.services.change_tracking import ChangeTracking
+from sg.domain.services.compaction import LogCompactor
 
 
 class AuditTriggerChangeEngine(PsycopgEngine):
@@ -75,3 +77,21 @@ class AuditTriggerChangeEngine(PsycopgEngine):
     def discard_pending_changes(self, schema: str, table: str | None = None) -> None:
         """Forget the pending changes of one tracked table, or of every one in `schema`."""
         self._changes.discard(schema, table)
+
+    def compact_pending_changes(
+        self, schema: str, table: str | None = None
+    ) -> dict[tuple[str, str], CompactedLog]:
+        """Shrink the change logs of one tracked table, or of every one in `schema`, to the
+        entries their net changes are resolved from; the pending changes stay the same.
+
+        Per table: the log's entries before and how many went. Each table is locked against
+        writers (as a commit locks it) until the transaction ends; commit to keep the result.
+        PostgreSQL reuses or returns the freed space at the table's next (auto)vacuum.
+        """
+        compactor: LogCompactor = self._graph.log_compactor()
+        done = (
+            compactor.compact_schema(schema)
+            if table is None
+            else compactor.compact([TableRef(schema, table)])
+        )
+        return {(ref.schema, ref.table): log for ref, log in done.items()}

@@ -234,6 +234,42 @@ def _row_states(table: TrackedTable) -> sql.Composed:
     )
 
 
+def compact(table: TrackedTable) -> sql.Composed:
+    """One row: the log's entries before, and how many it deletes as redundant for netting.
+
+    A keyed table keeps the one entry per key its read nets from (the earliest); a table
+    keyed by the whole row drops pairs of a removed and an added copy of the same row value,
+    whose difference is all its read uses. Run under `READ_SETTINGS` (rows compare by text).
+    """
+    if table.key_positions:
+        keys = _join([_log_column(p) for p in table.key_positions])
+        ranked = sql.SQL(
+            """SELECT l.ctid AS sg_entry, pg_catalog.row_number() OVER (
+                PARTITION BY {keys} ORDER BY l.sg_seq, l.sg_existed DESC) AS sg_rank
+            FROM {log} l"""
+        ).format(keys=keys, log=table.log)
+    else:
+        row = sql.SQL("ROW({})::text").format(_join([_log_column(p) for p in _positions(table)]))
+        ranked = sql.SQL(
+            """SELECT l.ctid AS sg_entry, pg_catalog.row_number() OVER (
+                PARTITION BY {row}, l.sg_existed ORDER BY l.sg_seq) AS sg_rank,
+                least(pg_catalog.count(*) FILTER (WHERE l.sg_existed) OVER w,
+                    pg_catalog.count(*) FILTER (WHERE NOT l.sg_existed) OVER w) + 1 AS sg_spare
+            FROM {log} l
+            WINDOW w AS (PARTITION BY {row})"""
+        ).format(row=row, log=table.log)
+    # A keyed entry goes when it is not its key's first (rank above 1); a whole-row entry
+    # goes while its kind's rank is within the pairs that cancel out (rank below spare).
+    doomed = sql.SQL("r.sg_rank > 1") if table.key_positions else sql.SQL("r.sg_rank < r.sg_spare")
+    return sql.SQL(
+        """WITH sg_gone AS (
+            DELETE FROM {log} l USING ({ranked}) r
+            WHERE l.ctid OPERATOR(pg_catalog.=) r.sg_entry AND {doomed}
+            RETURNING 1)
+        SELECT (SELECT pg_catalog.count(*) FROM {log}), (SELECT pg_catalog.count(*) FROM sg_gone)"""
+    ).format(log=table.log, ranked=ranked, doomed=doomed)
+
+
 def discard_all(table: TrackedTable) -> sql.Composed:
     """Empty the table's log."""
     return sql.SQL("TRUNCATE {}").format(table.log)

@@ -10,7 +10,7 @@ from sg.adapters.postgres.catalog.installation import is_installed, not_initiali
 from sg.adapters.postgres.catalog.relation import relation_args
 from sg.adapters.postgres.catalog.trust import require_trusted_columns
 from sg.adapters.postgres.session.session_settings import pinned_settings
-from sg.domain.capture import CapturedChanges, KeyState, StagedChanges, Watermark
+from sg.domain.capture import CapturedChanges, CompactedLog, KeyState, StagedChanges, Watermark
 from sg.domain.errors import (
     TableNotFoundError,
     TableNotTrackedError,
@@ -62,6 +62,13 @@ class PostgresChangeCapture:
         if rows[0][q.MARK_COLUMNS] is None:
             return CapturedChanges([], watermark)
         return CapturedChanges(_states(entry, rows), watermark)
+
+    def compact(self, table: TableRef) -> CompactedLog:
+        """Delete the log entries the read does not need, in one statement."""
+        entry = self._require_tracked(table)
+        with pinned_settings(self._sql, q.READ_SETTINGS, local=True):
+            entries, removed = self._sql.run(q.compact(entry), None, ResultShape.ONE_MANY)
+        return CompactedLog(int(entries), int(removed))
 
     def has_changes(self, table: TableRef) -> bool:
         """True when a key has a net change; an empty log answers without resolving any."""
