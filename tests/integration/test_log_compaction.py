@@ -1,5 +1,5 @@
 """Compacting change logs: hot rows keep one entry, pending changes and commits stay the same,
-the space goes back at the next vacuum, and writers wait rather than lose a change."""
+the space goes back at the next vacuum, writers go on meanwhile and commits wait."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import pytest
 from psycopg import sql
 
-from sg import PostgresEngine, ResultShape, TableNotFoundError, TableNotTrackedError
+from sg import PostgresEngine, ResultShape, TableNotTrackedError
 from tests.support.engines import EngineFactory
 from tests.support.servers import TestServer
 
@@ -89,29 +89,41 @@ def test_a_schema_compacts_every_tracked_table(engine: PostgresEngine) -> None:
     engine.run_sql("CREATE TABLE untracked (id int)")
     with pytest.raises(TableNotTrackedError):
         engine.compact_pending_changes("public", "untracked")
-    with pytest.raises(TableNotFoundError):
+    with pytest.raises(TableNotTrackedError):
         engine.compact_pending_changes("public", "missing")
 
 
-def test_a_writer_waits_for_compaction_and_keeps_its_change(engine: PostgresEngine) -> None:
+def test_writers_go_on_during_compaction_and_keep_their_changes(engine: PostgresEngine) -> None:
     engine.run_sql(hot_updates("hot"))
     engine.commit()
     writer = PostgresEngine(engine.conn_params, "writer")
-    writer.run_sql("UPDATE hot SET n = -1 WHERE id = 99")  # open, not committed
-    finished = threading.Event()
+    writer.run_sql("UPDATE hot SET n = -1 WHERE id = 99")  # open while the log is compacted
+    done = engine.compact_pending_changes("public", "hot")
+    writer.run_sql("UPDATE hot SET n = -2 WHERE id = 98")  # and a write during it
+    writer.run_sql("UPDATE hot SET n = n + 1 WHERE id = 1")  # a hot key, again
+    writer.commit()
+    engine.commit()
+    assert done["public", "hot"].kept == HOT_KEYS
+    changed = {c.primary_key for c in engine.get_pending_changes("public", "hot")}
+    assert changed == {(k,) for k in range(1, HOT_KEYS + 1)} | {(98,), (99,)}
+    writer.close()
 
-    def compact() -> None:
-        engine.compact_pending_changes("public", "hot")
-        engine.commit()
-        finished.set()
 
-    worker = threading.Thread(target=compact)
+def test_a_commit_waits_for_a_compaction_to_end(engine: PostgresEngine) -> None:
+    engine.run_sql(hot_updates("hot"))
+    engine.commit()
+    committer = PostgresEngine(engine.conn_params, "committer")
+    engine.compact_pending_changes("public", "hot")  # its transaction stays open
+    committed: list[str | None] = []
+    worker = threading.Thread(
+        target=lambda: committed.append(committer.commit_changes("public", "hot"))
+    )
     worker.start()
     time.sleep(0.5)
-    assert not finished.is_set()  # waiting for the writer's transaction
-    writer.commit()
+    assert not committed  # waiting for the compaction's transaction
+    engine.commit()
     worker.join(timeout=30)
-    assert finished.is_set()
-    changed = {c.primary_key for c in engine.get_pending_changes("public", "hot")}
-    assert changed == {(k,) for k in range(1, HOT_KEYS + 1)} | {(99,)}
-    writer.close()
+    committer.commit()
+    assert len(committed) == 1 and committed[0] is not None
+    assert not engine.has_pending_changes("public")
+    committer.close()

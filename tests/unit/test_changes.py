@@ -139,3 +139,23 @@ def test_net_changes_of_key_states() -> None:
     ]
     assert changes[3].change_data is not changes[4].change_data
     assert count_changes(changes) == ChangeCounts(3, 1, 1)
+
+
+def test_compaction_keeps_the_pending_changes_of_each_schema_table(
+    capture: FakeChangeCapture, tracking: ChangeTracking
+) -> None:
+    other = TableRef("other", "t")
+    capture.create_table(other, ["id", "n"], key=["id"])
+    capture.insert(other, {"id": 1, "n": 0})
+    tracking.track([other])
+    for n in range(5):
+        capture.update(T, {"id": 1}, {"w": n})
+        capture.update(other, {"id": 1}, {"n": n + 1})
+    pending = tracking.pending(T)
+    done = tracking.compact_schema("s")
+    assert {ref: (log.entries, log.kept) for ref, log in done.items()} == {T: (10, 1)}
+    assert tracking.pending(T) == pending
+    assert len(capture.logs[other]) == 10  # another schema's log is left alone
+    assert tracking.compact([other])[other].removed == 9
+    with pytest.raises(TableNotTrackedError):
+        tracking.compact([U])

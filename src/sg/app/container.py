@@ -30,7 +30,6 @@ from sg.app.transfer_settings import transport_kind
 from sg.domain.engine_params import EngineParams
 from sg.domain.services.change_tracking import ChangeTracking
 from sg.domain.services.commits import ChangeCommitter
-from sg.domain.services.compaction import LogCompactor
 from sg.domain.services.objects import ObjectService
 from sg.domain.services.transfer import ObjectTransfer
 from sg.domain.services.versions import VersionService
@@ -88,9 +87,6 @@ class Container(containers.DeclarativeContainer):
     )
     change_tracking: providers.Provider[ChangeTracking] = providers.Singleton(
         ChangeTracking, change_capture
-    )
-    log_compactor: providers.Provider[LogCompactor] = providers.Singleton(
-        LogCompactor, capture=change_capture, lock=catalog
     )
     change_committer: providers.Provider[ChangeCommitter] = providers.Singleton(
         ChangeCommitter,

@@ -50,10 +50,10 @@ class ChangeCapture(Protocol):
 
         A keyed table keeps one entry per key logged; a table keyed by the whole row loses
         pairs of a removed and an added copy of one row value (so its states' `before` and
-        `after` shrink alike). A discard through a watermark read before the compaction
-        could then drop a key's only entry although a later change of that key was logged:
-        callers hold the table's lock across it, as a commit does from read to discard.
-        Raises `TableNotTrackedError` (or `TrackingBrokenError`).
+        `after` shrink alike). Holds off, until the transaction ends, whoever locks the table
+        against writers (a commit does, from its read to its discard, which a compaction in
+        between could confuse), but not its writers. Raises `TableNotTrackedError` (or
+        `TrackingBrokenError`).
         """
         ...
 

@@ -239,8 +239,8 @@ def compact(
     """Shrink change logs to what the pending changes are resolved from.
 
     A row written many times since the last commit keeps one log entry; the pending
-    changes stay the same. Writers of each table wait until its log is compacted.
-    PostgreSQL reuses or returns the freed space at the table's next (auto)vacuum.
+    changes stay the same. Writers go on meanwhile; a commit of a table waits for its
+    compaction. PostgreSQL reuses or returns the freed space at the log's next (auto)vacuum.
 
     Example: sg compact; sg compact shop.orders
     """
@@ -264,7 +264,7 @@ def compact(
         for ref in refs:
             note(f"compacting the change log of {show_table(ref)}")
             log = engine.compact_pending_changes(ref.schema, ref.table)[ref.schema, ref.table]
-            engine.commit()  # each table's writers wait only for its own compaction
+            engine.commit()  # a commit of each table waits only for its own compaction
             rows.append({**ref._asdict(), "entries": log.entries, "removed": log.removed})
     if as_json:
         session.emit_json(rows)

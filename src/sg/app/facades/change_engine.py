@@ -10,7 +10,6 @@ from sg.domain.capture import CompactedLog
 from sg.domain.model import Change, TableRef
 from sg.domain.netting import ChangeCounts
 from sg.domain.services.change_tracking import ChangeTracking
-from sg.domain.services.compaction import LogCompactor
 
 
 class AuditTriggerChangeEngine(PsycopgEngine):
@@ -84,14 +83,13 @@ class AuditTriggerChangeEngine(PsycopgEngine):
         """Shrink the change logs of one tracked table, or of every one in `schema`, to the
         entries their net changes are resolved from; the pending changes stay the same.
 
-        Per table: the log's entries before and how many went. Each table is locked against
-        writers (as a commit locks it) until the transaction ends; commit to keep the result.
-        PostgreSQL reuses or returns the freed space at the table's next (auto)vacuum.
+        Per table: the log's entries before and how many went. Writers go on meanwhile;
+        commits of the table wait until the transaction ends: commit to keep the result.
+        PostgreSQL reuses or returns the freed space at the log's next (auto)vacuum.
         """
-        compactor: LogCompactor = self._graph.log_compactor()
         done = (
-            compactor.compact_schema(schema)
+            self._changes.compact_schema(schema)
             if table is None
-            else compactor.compact([TableRef(schema, table)])
+            else self._changes.compact([TableRef(schema, table)])
         )
         return {(ref.schema, ref.table): log for ref, log in done.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sg.domain.capture import StagedChanges, Watermark
+from sg.domain.capture import CompactedLog, StagedChanges, Watermark
 from sg.domain.model import Change, StagedKeys, TableRef
 from sg.domain.netting import ChangeCounts, PendingChanges, net_changes
 from sg.ports.capture import ChangeCapture
@@ -81,6 +81,18 @@ class ChangeTracking:
         storing what a read returned and then discarding it loses nothing to other writers.
         """
         self._capture.discard(table, watermark)
+
+    def compact(self, tables: Iterable[TableRef]) -> dict[TableRef, CompactedLog]:
+        """Shrink each table's change log to the entries its net changes come from.
+
+        The pending changes stay the same. Each table's writers go on; its commits wait
+        until the caller's transaction ends. Raises `TableNotTrackedError`.
+        """
+        return {table: self._capture.compact(table) for table in tables}
+
+    def compact_schema(self, schema: str) -> dict[TableRef, CompactedLog]:
+        """`compact` every tracked table of `schema`, in name order."""
+        return self.compact(self._in_schema(schema))
 
     def _in_schema(self, schema: str) -> list[TableRef]:
         return [ref for ref in self._capture.tracked() if ref.schema == schema]

@@ -234,6 +234,13 @@ def _row_states(table: TrackedTable) -> sql.Composed:
     )
 
 
+def lock_against_commits(table: TrackedTable) -> sql.Composed:
+    """Lock the tracked table against commits (EXCLUSIVE) but not writers, until the end."""
+    return sql.SQL("LOCK TABLE {} IN SHARE UPDATE EXCLUSIVE MODE").format(
+        sql.Identifier(*table.ref)
+    )
+
+
 def compact(table: TrackedTable) -> sql.Composed:
     """One row: the log's entries before, and how many it deletes as redundant for netting.
 

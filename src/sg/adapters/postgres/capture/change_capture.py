@@ -64,8 +64,14 @@ class PostgresChangeCapture:
         return CapturedChanges(_states(entry, rows), watermark)
 
     def compact(self, table: TableRef) -> CompactedLog:
-        """Delete the log entries the read does not need, in one statement."""
+        """Delete the log entries the read does not need, in one statement.
+
+        SHARE UPDATE EXCLUSIVE conflicts with the EXCLUSIVE lock of commits, not with the
+        ROW EXCLUSIVE of writers: entries they add meanwhile are not in this statement's
+        snapshot and stay, and a key's earliest entry is never deleted.
+        """
         entry = self._require_tracked(table)
+        self._sql.run(q.lock_against_commits(entry), None, ResultShape.NONE)
         with pinned_settings(self._sql, q.READ_SETTINGS, local=True):
             entries, removed = self._sql.run(q.compact(entry), None, ResultShape.ONE_MANY)
         return CompactedLog(int(entries), int(removed))
