@@ -78,7 +78,9 @@ class ChangeTracking:
         """Forget exactly the changes `read_pending` or `stage_pending` returned with `watermark`.
 
         Changes written since, or by transactions that read did not see, stay pending; so
-        storing what a read returned and then discarding it loses nothing to other writers.
+        storing what a read returned and then discarding it loses nothing to other writers,
+        provided the table stays locked from the read (as commits lock it): a compaction in
+        between could delete the later entries of a key whose first entry this removes.
         """
         self._capture.discard(table, watermark)
 
