@@ -10,6 +10,7 @@ from sg.adapters.postgres.catalog.type_names import check_type_name
 from sg.domain.column_schema import FLAG_COLUMN, with_flag
 from sg.domain.content_digest import digest_of_images
 from sg.domain.errors import (
+    IntegrityViolationError,
     InvalidIdentifierError,
 )
 from sg.domain.model import ColumnSpec, RowFilter, StagedKeys, TableRef
@@ -74,6 +75,15 @@ class FakeFragmentStore:
             check_type_name(column.type)
         kept = list(columns) if with_key else [c._replace(is_pk=False) for c in columns]
         self.db.add_table(table, kept, [])
+
+    def add_primary_key(self, table: TableRef, key: Sequence[str]) -> None:
+        """Mark `key` as the primary key once the rows' keys are unique and not NULL."""
+        fake = self.db.table(table)
+        positions = [i for i, c in enumerate(fake.columns) if c.name in key]
+        keys = [tuple(row[i] for i in positions) for row in fake.rows]
+        if len(set(keys)) < len(keys) or any(None in k for k in keys):
+            raise IntegrityViolationError("could not create unique index: duplicate key", "23505")
+        fake.columns = [c._replace(is_pk=c.name in key) for c in fake.columns]
 
     def content_digest(self, table: TableRef) -> ContentDigest:
         """Row count and digest of the rows' images."""

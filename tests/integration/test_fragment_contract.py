@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from sg.domain.errors import CorruptDumpError, DuplicateObjectError, TableNotFoundError
+from sg.domain.errors import (
+    CorruptDumpError,
+    DuplicateObjectError,
+    IntegrityViolationError,
+    TableNotFoundError,
+)
 from sg.domain.model import ColumnSpec, TableRef
 from tests.fakes.database import Row
 from tests.support.contract_harness import KEYED, UNKEYED, Harness, harness
@@ -149,3 +154,18 @@ def test_create_table_takes_only_plain_type_names(harness: Harness) -> None:
     with pytest.raises(CorruptDumpError):
         harness.store.create_table(T, [ColumnSpec(1, "id", "int); DROP TABLE u; --", False)], True)
     assert harness.store.missing([T, U]) == [T]
+
+
+def test_a_primary_key_added_after_the_rows(harness: Harness) -> None:
+    columns = [("a", "integer", False), ("b", "integer", False), ("v", "text", False)]
+    harness.create(T, columns, [(1, 1, "x"), (1, 2, "y")])
+    harness.store.add_primary_key(T, ["b", "a"])
+    assert [(c.name, c.is_pk) for c in harness.store.columns(T)] == [
+        ("a", True),
+        ("b", True),
+        ("v", False),
+    ]
+    harness.create(U, columns, [(1, 1, "x"), (1, 1, "y")])
+    with pytest.raises(IntegrityViolationError), harness.transaction.savepoint():
+        harness.store.add_primary_key(U, ["a", "b"])
+    assert [c.is_pk for c in harness.store.columns(U)] == [False, False, False]

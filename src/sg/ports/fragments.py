@@ -60,6 +60,11 @@ class FragmentStore(Protocol):
         """
         ...
 
+    def add_primary_key(self, table: TableRef, key: Sequence[str]) -> None:
+        """Make the columns `key` of `table` its primary key (built once over its rows);
+        `IntegrityViolationError` when two rows share a key or one has a NULL in it."""
+        ...
+
     def content_digest(self, table: TableRef) -> ContentDigest:
         """Row count and content digest (see `sg.domain.content_digest`)."""
         ...

@@ -112,8 +112,12 @@ class ObjectService:
             created = bool(self._store.missing([target]))
             if created:
                 columns = [c for c in records[0].columns if c.name != FLAG_COLUMN]
-                self._store.create_table(target, columns, with_key=True)
+                # The key comes after the rows: one index build costs less than keeping
+                # the index up to date row by row.
+                self._store.create_table(target, columns, with_key=False)
             self.apply([object_table(r.object_id) for r in records], target)
+            if created and (key := [c.name for c in columns if c.is_pk]):
+                self._store.add_primary_key(target, key)
         return created
 
     def dump(self, table: TableRef, stream: IO[bytes]) -> DumpHeader:

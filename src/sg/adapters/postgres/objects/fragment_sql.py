@@ -7,13 +7,7 @@ from collections.abc import Sequence
 from psycopg import sql
 
 from sg.adapters.postgres.objects.key_match import KeyShape
-from sg.adapters.postgres.objects.tuple_image import (
-    BLOCKS_DIGEST,
-    ImageColumn,
-    digest_blocks,
-    image_offset,
-    tuple_image,
-)
+from sg.adapters.postgres.objects.tuple_image import ImageColumn, digest_query, tuple_image
 from sg.domain.column_schema import FLAG_COLUMN, FLAG_TYPE
 from sg.domain.model import ColumnSpec, TableRef
 
@@ -38,7 +32,7 @@ def create_fragment_table(
 def fill_snapshot(
     target: TableRef, source: TableRef, columns: Sequence[ImageColumn]
 ) -> sql.Composable:
-    """Insert every source row as an upsert; returns counts and digest (`_insert_sorted`)."""
+    """Insert every source row as an upsert, in image order (`_insert_sorted`)."""
     rows = sql.SQL("SELECT {}, true FROM {} AS s").format(
         _names(columns, "s"), sql.Identifier(*source)
     )
@@ -52,7 +46,7 @@ def fill_fragment(
     columns: Sequence[ImageColumn],
     shape: KeyShape,
 ) -> sql.Composable:
-    """Insert the source's current state of every uploaded key (counts and digest as above).
+    """Insert the source's current state of every uploaded key, in image order.
 
     Rows whose key is uploaded become upserts. Each distinct uploaded key becomes a delete
     marker when the source no longer has it, and always for whole-row keys (whose upserts
@@ -88,7 +82,7 @@ def fill_staged_fragment(
     columns: Sequence[ImageColumn],
     shape: KeyShape,
 ) -> sql.Composable:
-    """Insert the source's current state of every staged key (counts and digest as above).
+    """Insert the source's current state of every staged key, in image order.
 
     `staged` (a temporary table of `change_staging`) holds distinct keys named like the
     source's key columns and a flag telling whether the key has a row now. A present key
@@ -114,40 +108,36 @@ def fill_staged_fragment(
     return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
 
 
+def fragment_digest(table: TableRef, columns: Sequence[ImageColumn]) -> sql.Composable:
+    """One row of a filled fragment: (upserts, deletes, rows, content digest).
+
+    `columns` are the source's; the fragment has them and the flag after them.
+    """
+    every = [*columns, flag_image_column(len(columns) + 1)]
+    return digest_query(table, every, counted_flag=FLAG_COLUMN)
+
+
 def _insert_sorted(
     target: TableRef, columns: Sequence[ImageColumn], rows: sql.Composable
 ) -> sql.Composable:
-    """Insert `rows` in image order; one row: (upserts, deletes, rows, content digest)."""
-    # Rows go in by image so that the heap order is the canonical order: a later binary
-    # COPY of the table then streams its rows in the order the content digest uses. The
-    # images are computed and sorted once, for the order and for the digest alike; the
-    # rows' columns get generic names so that none can collide with the image's.
+    """Insert `rows` (the columns, then the flag) in image order."""
+    # Rows go in by image so that the heap order is the canonical order: a binary COPY of
+    # the table then streams its rows in the order the content digest uses. The digest is a
+    # second statement over the filled table (`fragment_digest`): sorting the images alone
+    # again costs less than carrying whole rows through a materialised CTE and two more
+    # sorts. The rows' columns get generic names so that none can collide with the image's.
     every = [*columns, flag_image_column(len(columns) + 1)]
     generic = [c._replace(spec=c.spec._replace(name=f"c{n}")) for n, c in enumerate(every, 1)]
-    fields = sql.SQL(", ").join(sql.Identifier("p", c.spec.name) for c in generic)
     return sql.SQL(
-        """WITH placed AS MATERIALIZED (
-            SELECT i.*, {off} AS off FROM (
-                SELECT f.*, {image} AS b FROM ({rows}) AS f ({generic})) AS i
-        ), written AS (
-            INSERT INTO {target} ({names}) SELECT {fields} FROM placed AS p ORDER BY p.off
-            RETURNING {flag}
-        ), {blocks}
-        SELECT (SELECT count(*) FILTER (WHERE {flag}) FROM written),
-            (SELECT count(*) FILTER (WHERE NOT {flag}) FROM written),
-            (SELECT count(*) FROM placed), {digest}
-        FROM blocks"""
+        "INSERT INTO {target} ({names}) SELECT {fields} FROM ({rows}) AS f ({generic})"
+        " ORDER BY {image}"
     ).format(
-        off=image_offset(sql.Identifier("i", "b")),
-        image=tuple_image("f", generic),
-        rows=rows,
-        generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
         target=sql.Identifier(*target),
         names=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in every),
-        fields=fields,
-        flag=sql.Identifier(FLAG_COLUMN),
-        blocks=digest_blocks("placed"),
-        digest=BLOCKS_DIGEST,
+        fields=sql.SQL(", ").join(sql.Identifier("f", c.spec.name) for c in generic),
+        rows=rows,
+        generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
+        image=tuple_image("f", generic),
     )
 
 

@@ -33,8 +33,8 @@ from sg.domain.object_record import ContentDigest, FragmentInfo
 # Digests sort every row image once; give that sort room and skip JIT compilation, which
 # costs more than it saves on these one-pass queries.
 _DIGEST_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "64MB", "jit": "off"}
-# Filling a fragment sorts its rows by image (for the heap order and the digest at once): at
-# 500k rows of five columns that sort spilled 100 MB to disk with 64MB.
+# Filling a fragment sorts its rows by image (for the heap order), and its digest sorts the
+# images again: at 500k rows of five columns the first spilled 100 MB to disk with 64MB.
 _FILL_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "256MB", "jit": "off"}
 
 _MISSING = sql.SQL(
@@ -73,12 +73,8 @@ class PostgresFragmentStore:
             pinned_settings(self._sql, _FILL_SETTINGS),
             uploaded_keys(self._sql, source, shape, keys) as keys_table,
         ):
-            counts = self._sql.run(
-                fragment_sql.fill_fragment(target, source, keys_table, columns, shape),
-                None,
-                ResultShape.ONE_MANY,
-            )
-        return _info(columns, counts)
+            self._run(fragment_sql.fill_fragment(target, source, keys_table, columns, shape))
+            return self._filled(target, columns)
 
     def create_staged_fragment(
         self, target: TableRef, source: TableRef, keys: StagedKeys
@@ -87,24 +83,20 @@ class PostgresFragmentStore:
         columns = self._source_columns(source)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
         with pinned_settings(self._sql, _FILL_SETTINGS):
-            counts = self._sql.run(
+            self._run(
                 fragment_sql.fill_staged_fragment(
                     target, source, keys.handle, columns, KeyShape.of(columns)
-                ),
-                None,
-                ResultShape.ONE_MANY,
+                )
             )
-        return _info(columns, counts)
+            return self._filled(target, columns)
 
     def create_snapshot(self, target: TableRef, source: TableRef) -> FragmentInfo:
         """Create `target` holding every row of `source` as an upsert."""
         columns = self._source_columns(source)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
         with pinned_settings(self._sql, _FILL_SETTINGS):
-            counts = self._sql.run(
-                fragment_sql.fill_snapshot(target, source, columns), None, ResultShape.ONE_MANY
-            )
-        return _info(columns, counts)
+            self._run(fragment_sql.fill_snapshot(target, source, columns))
+            return self._filled(target, columns)
 
     def create_table(self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool) -> None:
         """Create an empty table with exactly these columns, type names checked first."""
@@ -126,6 +118,14 @@ class PostgresFragmentStore:
             raise CorruptDumpError(
                 f"the dump's column types do not read back the same on this server: {created}"
             )
+
+    def add_primary_key(self, table: TableRef, key: Sequence[str]) -> None:
+        """ALTER TABLE … ADD PRIMARY KEY: one index build over the rows already there."""
+        self._run(
+            sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(
+                sql.Identifier(*table), sql.SQL(", ").join(map(sql.Identifier, key))
+            )
+        )
 
     def content_digest(self, table: TableRef) -> ContentDigest:
         """Row count and content digest, under settings that make them server-independent."""
@@ -210,6 +210,13 @@ class PostgresFragmentStore:
                 f"{source} has a column named {FLAG_COLUMN}, which fragments reserve"
             )
         return columns
+
+    def _filled(self, fragment: TableRef, columns: Sequence[ImageColumn]) -> FragmentInfo:
+        """What a fill just wrote: counts and content digest, read back in one statement."""
+        counts = self._sql.run(
+            fragment_sql.fragment_digest(fragment, columns), None, ResultShape.ONE_MANY
+        )
+        return _info(columns, counts)
 
     def _run(self, statement: sql.Composable) -> None:
         self._sql.run(statement, None, ResultShape.NONE)

@@ -153,20 +153,39 @@ def content_digest(
     runner: SqlRunner, table: TableRef, columns: Sequence[ImageColumn]
 ) -> ContentDigest:
     """Row count and content digest of `table`; run it under the canonical settings."""
-    query = sql.SQL(
+    rows, digest = runner.run(digest_query(table, columns), None, ResultShape.ONE_MANY)
+    return ContentDigest(int(rows), bytes(digest))
+
+
+def digest_query(
+    table: TableRef, columns: Sequence[ImageColumn], counted_flag: str | None = None
+) -> sql.Composable:
+    """One row: the row count and the content digest of `table`, after the upserts and the
+    delete markers when `counted_flag` names the boolean flag column to count them by."""
+    flag = sql.Identifier("t", counted_flag) if counted_flag else sql.SQL("NULL::boolean")
+    counts = (
+        sql.SQL(
+            "(SELECT pg_catalog.count(*) FILTER (WHERE f) FROM placed),"
+            " (SELECT pg_catalog.count(*) FILTER (WHERE NOT f) FROM placed), "
+        )
+        if counted_flag
+        else sql.SQL("")
+    )
+    return sql.SQL(
         """WITH placed AS (
-            SELECT b, {off} AS off FROM (SELECT {image} AS b FROM {table} AS t) AS images
+            SELECT b, f, {off} AS off FROM (
+                SELECT {image} AS b, {flag} AS f FROM {table} AS t) AS images
         ), {blocks}
-        SELECT (SELECT count(*) FROM placed), {digest} FROM blocks"""
+        SELECT {counts}(SELECT pg_catalog.count(*) FROM placed), {digest} FROM blocks"""
     ).format(
         off=image_offset(sql.Identifier("b")),
         image=tuple_image("t", columns),
+        flag=flag,
         table=sql.Identifier(*table),
         blocks=digest_blocks("placed"),
+        counts=counts,
         digest=BLOCKS_DIGEST,
     )
-    rows, digest = runner.run(query, None, ResultShape.ONE_MANY)
-    return ContentDigest(int(rows), bytes(digest))
 
 
 def image_offset(image: sql.Composable) -> sql.Composable:
