@@ -29,14 +29,33 @@ def create_fragment_table(
     )
 
 
-def fill_snapshot(
+def create_snapshot_table(
     target: TableRef, source: TableRef, columns: Sequence[ImageColumn]
 ) -> sql.Composable:
-    """Insert every source row as an upsert, in image order (`_insert_sorted`)."""
-    rows = sql.SQL("SELECT {}, true FROM {} AS s").format(
-        _names(columns, "s"), sql.Identifier(*source)
+    """Create `target` holding every source row as an upsert, in image order.
+
+    One CREATE TABLE … AS, whose query PostgreSQL may run in parallel workers (an INSERT's
+    may not): images and sort are shared among them, the leader writes the rows in order.
+    The columns are the source's own (plain column references keep their types).
+    """
+    every = [*columns, flag_image_column(len(columns) + 1)]
+    generic = _generic(every)
+    return sql.SQL(
+        "CREATE TABLE {target} AS SELECT {fields} FROM (SELECT {names}, true FROM {source} AS s)"
+        " AS f ({generic}) ORDER BY {image}"
+    ).format(
+        target=sql.Identifier(*target),
+        fields=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(
+                sql.Identifier("f", g.spec.name), sql.Identifier(c.spec.name)
+            )
+            for g, c in zip(generic, every, strict=True)
+        ),
+        names=_names(columns, "s"),
+        source=sql.Identifier(*source),
+        generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
+        image=tuple_image("f", generic),
     )
-    return _insert_sorted(target, columns, rows)
 
 
 def fill_fragment(
@@ -127,7 +146,7 @@ def _insert_sorted(
     # again costs less than carrying whole rows through a materialised CTE and two more
     # sorts. The rows' columns get generic names so that none can collide with the image's.
     every = [*columns, flag_image_column(len(columns) + 1)]
-    generic = [c._replace(spec=c.spec._replace(name=f"c{n}")) for n, c in enumerate(every, 1)]
+    generic = _generic(every)
     return sql.SQL(
         "INSERT INTO {target} ({names}) SELECT {fields} FROM ({rows}) AS f ({generic})"
         " ORDER BY {image}"
@@ -139,6 +158,11 @@ def _insert_sorted(
         generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
         image=tuple_image("f", generic),
     )
+
+
+def _generic(columns: Sequence[ImageColumn]) -> list[ImageColumn]:
+    """The columns named c1, c2, ...: no name can then collide with another in a query."""
+    return [c._replace(spec=c.spec._replace(name=f"c{n}")) for n, c in enumerate(columns, 1)]
 
 
 def _names(columns: Sequence[ImageColumn], alias: str) -> sql.Composable:

@@ -93,9 +93,8 @@ class PostgresFragmentStore:
     def create_snapshot(self, target: TableRef, source: TableRef) -> FragmentInfo:
         """Create `target` holding every row of `source` as an upsert."""
         columns = self._source_columns(source)
-        self._run(fragment_sql.create_fragment_table(target, source, columns))
         with pinned_settings(self._sql, _FILL_SETTINGS):
-            self._run(fragment_sql.fill_snapshot(target, source, columns))
+            self._run(fragment_sql.create_snapshot_table(target, source, columns))
             return self._filled(target, columns)
 
     def create_table(self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool) -> None:

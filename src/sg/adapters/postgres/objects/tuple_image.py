@@ -163,11 +163,9 @@ def digest_query(
     """One row: the row count and the content digest of `table`, after the upserts and the
     delete markers when `counted_flag` names the boolean flag column to count them by."""
     flag = sql.Identifier("t", counted_flag) if counted_flag else sql.SQL("NULL::boolean")
+    # One scan of the images counts everything; its single row is read once per column.
     counts = (
-        sql.SQL(
-            "(SELECT pg_catalog.count(*) FILTER (WHERE f) FROM placed),"
-            " (SELECT pg_catalog.count(*) FILTER (WHERE NOT f) FROM placed), "
-        )
+        sql.SQL("(SELECT u FROM counted), (SELECT d FROM counted), ")
         if counted_flag
         else sql.SQL("")
     )
@@ -175,8 +173,12 @@ def digest_query(
         """WITH placed AS (
             SELECT b, f, {off} AS off FROM (
                 SELECT {image} AS b, {flag} AS f FROM {table} AS t) AS images
+        ), counted AS (
+            SELECT pg_catalog.count(*) FILTER (WHERE f) AS u,
+                pg_catalog.count(*) FILTER (WHERE NOT f) AS d, pg_catalog.count(*) AS n
+            FROM placed
         ), {blocks}
-        SELECT {counts}(SELECT pg_catalog.count(*) FROM placed), {digest} FROM blocks"""
+        SELECT {counts}(SELECT n FROM counted), {digest} FROM blocks"""
     ).format(
         off=image_offset(sql.Identifier("b")),
         image=tuple_image("t", columns),
