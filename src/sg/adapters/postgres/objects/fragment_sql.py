@@ -38,23 +38,11 @@ def create_snapshot_table(
     may not): images and sort are shared among them, the leader writes the rows in order.
     The columns are the source's own (plain column references keep their types).
     """
-    every = [*columns, flag_image_column(len(columns) + 1)]
-    generic = _generic(every)
-    return sql.SQL(
-        "CREATE TABLE {target} AS SELECT {fields} FROM (SELECT {names}, true FROM {source} AS s)"
-        " AS f ({generic}) ORDER BY {image}"
-    ).format(
-        target=sql.Identifier(*target),
-        fields=sql.SQL(", ").join(
-            sql.SQL("{} AS {}").format(
-                sql.Identifier("f", g.spec.name), sql.Identifier(c.spec.name)
-            )
-            for g, c in zip(generic, every, strict=True)
-        ),
-        names=_names(columns, "s"),
-        source=sql.Identifier(*source),
-        generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
-        image=tuple_image("f", generic),
+    rows = sql.SQL("SELECT {}, true FROM {} AS s").format(
+        _names(columns, "s"), sql.Identifier(*source)
+    )
+    return sql.SQL("CREATE TABLE {} AS {}").format(
+        sql.Identifier(*target), _in_image_order(columns, rows)
     )
 
 
@@ -144,16 +132,29 @@ def _insert_sorted(
     # the table then streams its rows in the order the content digest uses. The digest is a
     # second statement over the filled table (`fragment_digest`): sorting the images alone
     # again costs less than carrying whole rows through a materialised CTE and two more
-    # sorts. The rows' columns get generic names so that none can collide with the image's.
+    # sorts.
+    every = [*columns, flag_image_column(len(columns) + 1)]
+    return sql.SQL("INSERT INTO {} ({}) {}").format(
+        sql.Identifier(*target),
+        sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in every),
+        _in_image_order(columns, rows),
+    )
+
+
+def _in_image_order(columns: Sequence[ImageColumn], rows: sql.Composable) -> sql.Composable:
+    """SELECT `rows` (the columns, then the flag) sorted by image, under the columns' names.
+
+    Inside, the rows' columns get generic names so that none can collide with another.
+    """
     every = [*columns, flag_image_column(len(columns) + 1)]
     generic = _generic(every)
-    return sql.SQL(
-        "INSERT INTO {target} ({names}) SELECT {fields} FROM ({rows}) AS f ({generic})"
-        " ORDER BY {image}"
-    ).format(
-        target=sql.Identifier(*target),
-        names=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in every),
-        fields=sql.SQL(", ").join(sql.Identifier("f", c.spec.name) for c in generic),
+    return sql.SQL("SELECT {fields} FROM ({rows}) AS f ({generic}) ORDER BY {image}").format(
+        fields=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(
+                sql.Identifier("f", g.spec.name), sql.Identifier(c.spec.name)
+            )
+            for g, c in zip(generic, every, strict=True)
+        ),
         rows=rows,
         generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
         image=tuple_image("f", generic),
