@@ -229,7 +229,7 @@ def compact(
     target: Annotated[
         str | None,
         typer.Argument(
-            metavar="[SCHEMA[.TABLE]]",
+            metavar="SCHEMA[.TABLE]",
             help="A schema (every tracked table in it) or one table; default: every one.",
         ),
     ] = None,
