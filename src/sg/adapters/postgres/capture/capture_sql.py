@@ -87,8 +87,9 @@ def read_changes(table: TrackedTable, limit: int | None) -> sql.Composed:
 
 
 def net_states(table: TrackedTable) -> sql.Composed:
-    """Unordered rows (sg_before, sg_after, sg_mask, c1..cn) of every key with a net change."""
-    return _keyed_states(table) if table.key_positions else _row_states(table)
+    """Unordered rows (sg_before, sg_after, then c<p> for each key position p) of every key
+    with a net change; for a table keyed by the whole row, every column is a key position."""
+    return _keyed_changes(table) if table.key_positions else _row_states(table)
 
 
 # How many log entries `has_changes` takes its sample of keys from.
@@ -108,7 +109,7 @@ def has_changes(table: TrackedTable) -> sql.Composed:
         sample = sql.SQL("({}) IN (SELECT {} FROM {} l LIMIT {})").format(
             keys, keys, table.log, sql.Literal(SAMPLE_ENTRIES)
         )
-        some = sql.SQL("EXISTS (SELECT FROM ({}) s)").format(_keyed_states(table, sample))
+        some = sql.SQL("EXISTS (SELECT FROM ({}) s)").format(_keyed_changes(table, sample))
         every = sql.SQL("({} OR {})").format(some, every)
     return sql.SQL("SELECT EXISTS (SELECT FROM {} l) AND {}").format(table.log, every)
 
@@ -211,6 +212,50 @@ def _keyed_states(table: TrackedTable, only: sql.Composable | None = None) -> sq
             [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
         ),
         any_differs=_join(differs, " OR "),
+    )
+
+
+def _keyed_changes(table: TrackedTable, only: sql.Composable | None = None) -> sql.Composed:
+    """The keys `_keyed_states` reports, with their before and after, and no values.
+
+    Whether a row changed is one comparison of the whole rows' images (one row built per
+    side) rather than one per column, and it is made only for keys present before and now.
+    """
+    keys = table.key_positions
+    live = [sql.Identifier("t", name) for name in table.columns]
+    present = sql.SQL("{} IS NOT NULL").format(live[keys[0] - 1])
+    logged = _join([_log_column(p, "b") for p in _positions(table)])
+    return sql.SQL(
+        """SELECT b.sg_existed::int AS sg_before, ({present})::int AS sg_after, {key_values}
+        FROM (
+            SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
+            FROM {log} l
+            WHERE {only}
+            ORDER BY {log_keys}, l.sg_seq, l.sg_existed DESC
+        ) b
+        LEFT JOIN {live} t ON {match}
+        WHERE b.sg_existed IS DISTINCT FROM ({present})
+            OR (b.sg_existed AND NOT pg_catalog.record_image_eq(ROW({logged}), ROW({now})))"""
+    ).format(
+        present=present,
+        key_values=_join(
+            [
+                sql.SQL("CASE WHEN {} THEN {} ELSE {} END AS {}").format(
+                    present, live[p - 1], _log_column(p, "b"), sql.Identifier(f"c{p}")
+                )
+                for p in keys
+            ]
+        ),
+        log_keys=_join([_log_column(p) for p in keys]),
+        log_columns=_join([_log_column(p) for p in _positions(table)]),
+        log=table.log,
+        only=sql.SQL("true") if only is None else only,
+        live=sql.Identifier(*table.ref),
+        match=_join(
+            [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
+        ),
+        logged=logged,
+        now=_join(live),
     )
 
 
