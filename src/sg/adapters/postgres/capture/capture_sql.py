@@ -187,13 +187,7 @@ def _keyed_states(table: TrackedTable, only: sql.Composable | None = None) -> sq
             CASE WHEN s.sg_before = s.sg_after THEN concat({mask}) END AS sg_mask, {values}
         FROM (
             SELECT b.sg_existed::int AS sg_before, ({present})::int AS sg_after, {compared}
-            FROM (
-                SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
-                FROM {log} l
-                WHERE {only}
-                ORDER BY {log_keys}, l.sg_seq, l.sg_existed DESC
-            ) b
-            LEFT JOIN {live} t ON {match}
+            {first_entries}
             WHERE b.sg_existed OR {present}
             OFFSET 0
         ) s
@@ -201,16 +195,9 @@ def _keyed_states(table: TrackedTable, only: sql.Composable | None = None) -> sq
     ).format(
         mask=mask,
         values=values,
-        only=sql.SQL("true") if only is None else only,
         present=present,
         compared=compared,
-        log_keys=_join([_log_column(p) for p in keys]),
-        log_columns=_join([_log_column(p) for p in positions]),
-        log=table.log,
-        live=sql.Identifier(*table.ref),
-        match=_join(
-            [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
-        ),
+        first_entries=_first_entries(table, only),
         any_differs=_join(differs, " OR "),
     )
 
@@ -227,13 +214,7 @@ def _keyed_changes(table: TrackedTable, only: sql.Composable | None = None) -> s
     logged = _join([_log_column(p, "b") for p in _positions(table)])
     return sql.SQL(
         """SELECT b.sg_existed::int AS sg_before, ({present})::int AS sg_after, {key_values}
-        FROM (
-            SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
-            FROM {log} l
-            WHERE {only}
-            ORDER BY {log_keys}, l.sg_seq, l.sg_existed DESC
-        ) b
-        LEFT JOIN {live} t ON {match}
+        {first_entries}
         WHERE b.sg_existed IS DISTINCT FROM ({present})
             OR (b.sg_existed AND NOT pg_catalog.record_image_eq(ROW({logged}), ROW({now})))"""
     ).format(
@@ -246,6 +227,26 @@ def _keyed_changes(table: TrackedTable, only: sql.Composable | None = None) -> s
                 for p in keys
             ]
         ),
+        first_entries=_first_entries(table, only),
+        logged=logged,
+        now=_join(live),
+    )
+
+
+def _first_entries(table: TrackedTable, only: sql.Composable | None) -> sql.Composed:
+    """FROM clause: each logged key's first entry `b` (its row before the first change, or
+    absent) left-joined to the live row `t` by key; `only` limits the log entries read."""
+    keys = table.key_positions
+    live = [sql.Identifier("t", name) for name in table.columns]
+    return sql.SQL(
+        """FROM (
+            SELECT DISTINCT ON ({log_keys}) l.sg_existed, {log_columns}
+            FROM {log} l
+            WHERE {only}
+            ORDER BY {log_keys}, l.sg_seq, l.sg_existed DESC
+        ) b
+        LEFT JOIN {live} t ON {match}"""
+    ).format(
         log_keys=_join([_log_column(p) for p in keys]),
         log_columns=_join([_log_column(p) for p in _positions(table)]),
         log=table.log,
@@ -254,8 +255,6 @@ def _keyed_changes(table: TrackedTable, only: sql.Composable | None = None) -> s
         match=_join(
             [sql.SQL("{} = {}").format(live[p - 1], _log_column(p, "b")) for p in keys], " AND "
         ),
-        logged=logged,
-        now=_join(live),
     )
 
 
