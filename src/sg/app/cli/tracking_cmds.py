@@ -208,16 +208,7 @@ def discard(
     session = session_of(ctx, quiet)
     engine = session.engine()
     schema, table = parse_schema_or_table(target)
-    tracked = engine.get_tracked_tables()
-    if table is None and not any(s == schema for s, _ in tracked):
-        raise TableNotTrackedError(
-            f"no tracked tables in schema {quote_name(schema)}"
-            " (sg tracked lists the tracked tables)"
-        )
-    if table is not None and (schema, table) not in tracked:
-        raise TableNotTrackedError(
-            f"{show_table((schema, table))} is not tracked (sg tracked lists the tracked tables)"
-        )
+    _tracked_in(engine.get_tracked_tables(), schema, table)
     engine.discard_pending_changes(schema, table)
     engine.commit()
     what = show_table((schema, table)) if table else quote_name(schema)
@@ -247,18 +238,11 @@ def compact(
     session = session_of(ctx, quiet)
     engine = session.engine()
     tracked = engine.get_tracked_tables()
-    if target is None:
-        refs = [TableRef(*t) for t in tracked]
-    else:
-        schema, table = parse_schema_or_table(target)
-        refs = [TableRef(*t) for t in tracked if t[0] == schema and table in (None, t[1])]
-        if not refs:
-            what = show_table((schema, table)) if table else f"schema {quote_name(schema)}"
-            raise TableNotTrackedError(
-                f"no tracked tables in {what} (sg tracked lists the tracked tables)"
-                if table is None
-                else f"{what} is not tracked (sg tracked lists the tracked tables)"
-            )
+    refs = (
+        [TableRef(*t) for t in tracked]
+        if target is None
+        else _tracked_in(tracked, *parse_schema_or_table(target))
+    )
     rows = []
     with spinner(session, "compacting change logs") as note:
         for ref in refs:
@@ -276,6 +260,21 @@ def compact(
                 f"compacted {show_table((r['schema'], r['table']))}: {r['entries']:,} log"
                 f" entries, {r['removed']:,} removed"
             )
+
+
+def _tracked_in(tracked: list[tuple[str, str]], schema: str, table: str | None) -> list[TableRef]:
+    """The tracked tables of `schema` (or just `table` in it); an error when there are none."""
+    refs = [TableRef(*t) for t in tracked if t[0] == schema and table in (None, t[1])]
+    if refs:
+        return refs
+    if table is None:
+        raise TableNotTrackedError(
+            f"no tracked tables in schema {quote_name(schema)}"
+            " (sg tracked lists the tracked tables)"
+        )
+    raise TableNotTrackedError(
+        f"{show_table((schema, table))} is not tracked (sg tracked lists the tracked tables)"
+    )
 
 
 def commit(
