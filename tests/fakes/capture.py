@@ -132,21 +132,15 @@ class FakeChangeCapture:
         """Keep each key's first entry; for whole-row keys, drop cancelling pairs of copies."""
         log = self._log_of(table)
         live = self.tables[table]
-        ordered = sorted(log, key=lambda e: (e.seq, not e.existed))
         kept: list[LogEntry] = []
         if live.key:
-            seen: set[tuple[Any, ...]] = set()
-            for entry in ordered:
-                key = live.key_of(entry.row)
-                if key not in seen:
-                    seen.add(key)
-                    kept.append(entry)
+            kept = list(_first_entries(live, log).values())
         else:
             kinds: Counter[tuple[tuple[Any, ...], bool]] = Counter(
                 (live.key_of(e.row), e.existed) for e in log
             )
             dropped: Counter[tuple[tuple[Any, ...], bool]] = Counter()
-            for entry in ordered:
+            for entry in sorted(log, key=_log_order):
                 key = live.key_of(entry.row)
                 pairs = min(kinds[key, True], kinds[key, False])
                 if dropped[key, entry.existed] < pairs:
@@ -202,13 +196,23 @@ def _matches(row: dict[str, Any], where: dict[str, Any]) -> bool:
     return all(row[column] == value for column, value in where.items())
 
 
-def _keyed_states(table: CaptureTable, log: list[LogEntry]) -> list[KeyState]:
+def _log_order(entry: LogEntry) -> tuple[int, bool]:
+    """The order netting reads a log in: by statement, before-images first."""
+    return entry.seq, not entry.existed
+
+
+def _first_entries(table: CaptureTable, log: list[LogEntry]) -> dict[tuple[Any, ...], LogEntry]:
+    """Each logged key's first entry, the one its net change is resolved from."""
     first: dict[tuple[Any, ...], LogEntry] = {}
-    for entry in sorted(log, key=lambda e: (e.seq, not e.existed)):
+    for entry in sorted(log, key=_log_order):
         first.setdefault(table.key_of(entry.row), entry)
+    return first
+
+
+def _keyed_states(table: CaptureTable, log: list[LogEntry]) -> list[KeyState]:
     live = {table.key_of(row): row for row in table.rows}
     states = []
-    for key, entry in first.items():
+    for key, entry in _first_entries(table, log).items():
         now = live.get(key)
         if not entry.existed and now is not None:
             states.append(KeyState(key, 0, 1, dict(now)))
