@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from psycopg import sql
 
 from sg.adapters.postgres.objects.key_match import KeyShape
-from sg.adapters.postgres.objects.tuple_image import ImageColumn, digest_query, tuple_image
+from sg.adapters.postgres.objects.tuple_image import ImageColumn, tuple_image
 from sg.domain.column_schema import FLAG_COLUMN, FLAG_TYPE
 from sg.domain.model import ColumnSpec, TableRef
 
@@ -115,13 +115,9 @@ def fill_staged_fragment(
     return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
 
 
-def fragment_digest(table: TableRef, columns: Sequence[ImageColumn]) -> sql.Composable:
-    """One row of a filled fragment: (upserts, deletes, rows, content digest).
-
-    `columns` are the source's; the fragment has them and the flag after them.
-    """
-    every = [*columns, flag_image_column(len(columns) + 1)]
-    return digest_query(table, every, counted_flag=FLAG_COLUMN)
+def fragment_image_columns(columns: Sequence[ImageColumn]) -> list[ImageColumn]:
+    """A fragment's columns for its images: the source's `columns`, then the flag."""
+    return [*columns, flag_image_column(len(columns) + 1)]
 
 
 def _insert_sorted(
@@ -130,10 +126,10 @@ def _insert_sorted(
     """Insert `rows` (the columns, then the flag) in image order."""
     # Rows go in by image so that the heap order is the canonical order: a binary COPY of
     # the table then streams its rows in the order the content digest uses. The digest is a
-    # second statement over the filled table (`fragment_digest`): sorting the images alone
-    # again costs less than carrying whole rows through a materialised CTE and two more
-    # sorts.
-    every = [*columns, flag_image_column(len(columns) + 1)]
+    # second statement over the filled table (`tuple_image.digest_row`): sorting the images
+    # alone again costs less than carrying whole rows through a materialised CTE and two
+    # more sorts.
+    every = fragment_image_columns(columns)
     return sql.SQL("INSERT INTO {} ({}) {}").format(
         sql.Identifier(*target),
         sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in every),
@@ -146,7 +142,7 @@ def _in_image_order(columns: Sequence[ImageColumn], rows: sql.Composable) -> sql
 
     Inside, the rows' columns get generic names so that none can collide with another.
     """
-    every = [*columns, flag_image_column(len(columns) + 1)]
+    every = fragment_image_columns(columns)
     generic = _generic(every)
     return sql.SQL("SELECT {fields} FROM ({rows}) AS f ({generic}) ORDER BY {image}").format(
         fields=sql.SQL(", ").join(

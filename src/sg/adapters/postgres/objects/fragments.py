@@ -20,6 +20,7 @@ from sg.adapters.postgres.objects.key_upload import uploaded_keys
 from sg.adapters.postgres.objects.tuple_image import (
     ImageColumn,
     content_digest,
+    digest_row,
     image_columns,
 )
 from sg.adapters.postgres.session.postgres_session import PostgresSession
@@ -35,6 +36,7 @@ from sg.domain.object_record import ContentDigest, FragmentInfo
 _DIGEST_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "64MB", "jit": "off"}
 # Filling a fragment sorts its rows by image (for the heap order), and its digest sorts the
 # images again: at 500k rows of five columns the first spilled 100 MB to disk with 64MB.
+# The digest's whole body (up to `WHOLE_BODY_LIMIT`) is held apart from work_mem.
 _FILL_SETTINGS = {**CANONICAL_SETTINGS, "work_mem": "256MB", "jit": "off"}
 
 _MISSING = sql.SQL(
@@ -212,10 +214,8 @@ class PostgresFragmentStore:
 
     def _filled(self, fragment: TableRef, columns: Sequence[ImageColumn]) -> FragmentInfo:
         """What a fill just wrote: counts and content digest, read back in one statement."""
-        counts = self._sql.run(
-            fragment_sql.fragment_digest(fragment, columns), None, ResultShape.ONE_MANY
-        )
-        return _info(columns, counts)
+        every = fragment_sql.fragment_image_columns(columns)
+        return _info(columns, digest_row(self._sql, fragment, every, FLAG_COLUMN))
 
     def _run(self, statement: sql.Composable) -> None:
         self._sql.run(statement, None, ResultShape.NONE)

@@ -24,15 +24,15 @@ asks the server for the canonical digest when the bytes it saw were not canonica
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from psycopg import sql
 
 from sg.adapters.postgres.catalog.installation import installed
-from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args
+from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args, relation_size
 from sg.adapters.postgres.catalog.text_form import as_text
 from sg.domain.content_digest import BLOCK_BYTES
-from sg.domain.errors import TableNotFoundError
+from sg.domain.errors import DatabaseError, TableNotFoundError
 from sg.domain.model import ColumnSpec, ResultShape, TableRef
 from sg.domain.object_record import ContentDigest
 from sg.ports.sql import SqlRunner
@@ -153,16 +153,63 @@ def content_digest(
     runner: SqlRunner, table: TableRef, columns: Sequence[ImageColumn]
 ) -> ContentDigest:
     """Row count and content digest of `table`; run it under the canonical settings."""
-    rows, digest = runner.run(digest_query(table, columns), None, ResultShape.ONE_MANY)
+    rows, digest = digest_row(runner, table, columns)
     return ContentDigest(int(rows), bytes(digest))
 
 
+# Bodies of tables up to this size on disk are put together whole in server memory (about
+# twice the body at the peak) and hashed block by block; larger tables go through blocks
+# placed by a window, in memory the sorts' work_mem bounds.
+WHOLE_BODY_LIMIT = 256 * 2**20
+# The errors of a body that outgrew memory after all (TOAST compression hides a body's size):
+# a string longer than 1 GB, or an allocation the server refused.
+_BODY_TOO_LARGE = frozenset({"54000", "53200"})
+
+
+def digest_row(
+    runner: SqlRunner,
+    table: TableRef,
+    columns: Sequence[ImageColumn],
+    counted_flag: str | None = None,
+) -> tuple[Any, ...]:
+    """`digest_query`'s row for `table`, by the whole body when it is small enough."""
+    if relation_size(runner, table) <= WHOLE_BODY_LIMIT:
+        try:
+            with runner.savepoint():
+                whole = digest_query(table, columns, counted_flag, whole_body=True)
+                return tuple(runner.run(whole, None, ResultShape.ONE_MANY))
+        except DatabaseError as error:
+            if error.sqlstate not in _BODY_TOO_LARGE:
+                raise
+    placed = digest_query(table, columns, counted_flag, whole_body=False)
+    return tuple(runner.run(placed, None, ResultShape.ONE_MANY))
+
+
 def digest_query(
-    table: TableRef, columns: Sequence[ImageColumn], counted_flag: str | None = None
+    table: TableRef,
+    columns: Sequence[ImageColumn],
+    counted_flag: str | None = None,
+    *,
+    whole_body: bool = True,
 ) -> sql.Composable:
     """One row: the row count and the content digest of `table`, after the upserts and the
-    delete markers when `counted_flag` names the boolean flag column to count them by."""
+    delete markers when `counted_flag` names the boolean flag column to count them by.
+
+    Both forms give the same digest. `whole_body` sorts the images once, joins them into one
+    value (at most 1 GB) and hashes its blocks; otherwise each image's offset in the body
+    comes from a window and the blocks from a second sort of the pieces.
+    """
     flag = sql.Identifier("t", counted_flag) if counted_flag else sql.SQL("NULL::boolean")
+    image = tuple_image("t", columns)
+    if whole_body:
+        counts = sql.SQL("s.u, s.d, ") if counted_flag else sql.SQL("")
+        return _WHOLE_BODY.format(
+            counts=counts,
+            image=image,
+            flag=flag,
+            table=sql.Identifier(*table),
+            block=sql.Literal(BLOCK_BYTES),
+        )
     # One scan of the images counts everything; its single row is read once per column.
     counts = (
         sql.SQL("(SELECT u FROM counted), (SELECT d FROM counted), ")
@@ -181,13 +228,31 @@ def digest_query(
         SELECT {counts}(SELECT n FROM counted), {digest} FROM blocks"""
     ).format(
         off=image_offset(sql.Identifier("b")),
-        image=tuple_image("t", columns),
+        image=image,
         flag=flag,
         table=sql.Identifier(*table),
         blocks=digest_blocks("placed"),
         counts=counts,
         digest=BLOCKS_DIGEST,
     )
+
+
+# The images sorted by the aggregate itself (the subquery's ORDER BY only lets parallel
+# workers build and pre-sort them), joined into the body; then each block of the body is
+# hashed, and the digest hashes the hashes.
+_WHOLE_BODY = sql.SQL(
+    """SELECT {counts}s.n, (
+        SELECT pg_catalog.sha256(coalesce(pg_catalog.string_agg(
+            pg_catalog.sha256(pg_catalog.substr(s.body, (k * {block} + 1)::int, {block})),
+            ''::bytea ORDER BY k), ''::bytea))
+        FROM pg_catalog.generate_series(0, (pg_catalog.octet_length(s.body) - 1) / {block}) AS k
+    ) FROM (
+        SELECT pg_catalog.string_agg(b, ''::bytea ORDER BY b) AS body,
+            pg_catalog.count(*) FILTER (WHERE f) AS u,
+            pg_catalog.count(*) FILTER (WHERE NOT f) AS d, pg_catalog.count(*) AS n
+        FROM (SELECT {image} AS b, {flag} AS f FROM {table} AS t ORDER BY 1) AS images
+    ) AS s"""
+)
 
 
 def image_offset(image: sql.Composable) -> sql.Composable:
