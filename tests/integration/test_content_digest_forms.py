@@ -136,3 +136,38 @@ def test_tables_over_the_limit_take_the_placed_form(
         _images(session, T)
     )
     assert session.whole_bodies == 0
+
+
+# A value of each type whose image field has a fixed width (extremes where they differ).
+FIXED_WIDTH_VALUES = {
+    "boolsend": ["true::boolean"],
+    "int2send": ["(-32768)::int2"],
+    "int4send": ["2147483647::int4"],
+    "oidsend": ["4294967295::oid"],
+    "float4send": ["'-Infinity'::float4", "'NaN'::float4"],
+    "date_send": ["'infinity'::date", "'4713-01-01 BC'::date"],
+    "int8send": ["(-9223372036854775808)::int8"],
+    "float8send": ["'1e308'::float8"],
+    "cash_send": ["'-92233720368547758.08'::money"],
+    "time_send": ["'24:00'::time"],
+    "timestamp_send": ["'294276-12-31 23:59:59.999999'::timestamp"],
+    "timestamptz_send": ["'-infinity'::timestamptz"],
+    "timetz_send": ["'23:59:59.999999-15:59'::timetz"],
+    "interval_send": ["'-178000000 years 7 days 1 microsecond'::interval"],
+    "uuid_send": ["'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid"],
+}
+
+
+def test_fixed_widths_are_what_the_send_functions_write(session: BodyTooLarge) -> None:
+    widths: dict[str, int] = tuple_image._FIXED_WIDTH
+    assert set(FIXED_WIDTH_VALUES) == set(widths)
+    for send, values in FIXED_WIDTH_VALUES.items():
+        for value in values:
+            sent = session.run(
+                sql.SQL("SELECT pg_catalog.octet_length({}({}))").format(
+                    sql.Identifier("pg_catalog", send), sql.SQL(value)
+                ),
+                None,
+                ResultShape.ONE_ONE,
+            )
+            assert sent == widths[send], (send, value)

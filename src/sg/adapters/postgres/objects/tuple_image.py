@@ -101,10 +101,23 @@ def is_copy_canonical(columns: Sequence[ImageColumn]) -> bool:
 def field_image(value: sql.Composable, column: ImageColumn) -> sql.Composable:
     """The length-prefixed canonical bytes of one field (-1 when NULL)."""
     sent = canonical_bytes(value, column)
+    width = _FIXED_WIDTH.get(column.send_function or "")
+    if width is not None:  # a constant length, and the send function runs once
+        length = sql.Literal(width.to_bytes(4, "big"))
+        return sql.SQL("coalesce({} || {}, '\\xffffffff'::bytea)").format(length, sent)
     return sql.SQL(
         "coalesce(pg_catalog.int4send(pg_catalog.octet_length({sent})) || {sent},"
         " '\\xffffffff'::bytea)"
     ).format(sent=sent)
+
+
+# Built-in send functions whose bytes always have this length.
+_FIXED_WIDTH = {
+    "boolsend": 1, "int2send": 2, "int4send": 4, "oidsend": 4, "float4send": 4,
+    "date_send": 4, "int8send": 8, "float8send": 8, "cash_send": 8, "time_send": 8,
+    "timestamp_send": 8, "timestamptz_send": 8, "timetz_send": 12, "interval_send": 16,
+    "uuid_send": 16,
+}  # fmt: skip
 
 
 def canonical_bytes(value: sql.Composable, column: ImageColumn) -> sql.Composable:
