@@ -7,8 +7,8 @@ one body; the body is cut into fixed blocks of `BLOCK_BYTES`, and the digest is 
 over the SHA-256 of every block in order. Sorting makes the digest independent of physical
 row order; blocks let a server compute it without holding the whole body, and let a reader
 of a canonically ordered COPY stream compute it on the fly. A server writing an object
-computes the digest in the statement that writes the rows, from the same sorted images that
-order them on disk.
+stores its rows in canonical order (so that a COPY of the table streams them so) and then
+computes the digest from the sorted images.
 
 Canonical bytes depend on the value only, never on how it was produced, on the server or on
 session settings. A value's content is what its text form says (under pinned DateStyle
