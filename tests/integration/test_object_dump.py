@@ -99,6 +99,7 @@ ORDERED_KEYS = {
     "smallint": ("k smallint PRIMARY KEY, v text", "(g * (1 - 2 * (g % 2)))::smallint, 'v' || g"),
     "integer": ("k integer PRIMARY KEY, v text", "(g - 500) * 4000000, 'v' || g"),
     "bigint": ("k bigint PRIMARY KEY, v text", "(g - 500) * 9000000000000000, 'v' || g"),
+    "bigint, none negative": ("k bigint PRIMARY KEY, v text", "(1001 - g) * 1000, 'v' || g"),
     "uuid": ("k uuid PRIMARY KEY, v text", "md5(g::text)::uuid, 'v' || g"),
     "key not first": ("v text, k bigint PRIMARY KEY", "'v' || g, g - 500"),
     "two key columns": ("k bigint, v text, PRIMARY KEY (k, v)", "g - 500, 'v' || g"),

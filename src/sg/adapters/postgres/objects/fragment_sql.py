@@ -30,20 +30,36 @@ def create_fragment_table(
 
 
 def create_snapshot_table(
-    target: TableRef, source: TableRef, columns: Sequence[ImageColumn]
+    target: TableRef,
+    source: TableRef,
+    columns: Sequence[ImageColumn],
+    *,
+    negative_keys: bool = True,
 ) -> sql.Composable:
     """Create `target` holding every source row as an upsert, in image order.
 
     One CREATE TABLE … AS, whose query PostgreSQL may run in parallel workers (an INSERT's
     may not): images and sort are shared among them, the leader writes the rows in order.
-    The columns are the source's own (plain column references keep their types).
+    The columns are the source's own (plain column references keep their types). Pass
+    `negative_keys=False` when a leading integer key has no negative value
+    (`negative_key_check`): its index may then give the order without a sort.
     """
     rows = sql.SQL("SELECT {}, true FROM {} AS s").format(
         _names(columns, "s"), sql.Identifier(*source)
     )
     return sql.SQL("CREATE TABLE {} AS {}").format(
-        sql.Identifier(*target), _in_image_order(columns, rows)
+        sql.Identifier(*target), _in_image_order(columns, rows, negative_keys)
     )
+
+
+def negative_key_check(source: TableRef, columns: Sequence[ImageColumn]) -> sql.Composable | None:
+    """A query: does the source's leading integer key hold a negative value? None when the
+    table's image order does not depend on the answer."""
+    if _integer_key(columns) is None:
+        return None
+    return sql.SQL(
+        "SELECT EXISTS (SELECT 1 FROM {} AS s WHERE {} OPERATOR(pg_catalog.<) 0)"
+    ).format(sql.Identifier(*source), sql.Identifier("s", columns[0].spec.name))
 
 
 def fill_fragment(
@@ -137,7 +153,9 @@ def _insert_sorted(
     )
 
 
-def _in_image_order(columns: Sequence[ImageColumn], rows: sql.Composable) -> sql.Composable:
+def _in_image_order(
+    columns: Sequence[ImageColumn], rows: sql.Composable, negative_keys: bool = True
+) -> sql.Composable:
     """SELECT `rows` (the columns, then the flag) sorted by image, under the columns' names.
 
     Inside, the rows' columns get generic names so that none can collide with another.
@@ -153,25 +171,35 @@ def _in_image_order(columns: Sequence[ImageColumn], rows: sql.Composable) -> sql
         ),
         rows=rows,
         generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
-        image=_image_order("f", generic),
+        image=_image_order("f", generic, negative_keys),
     )
 
 
-def _image_order(alias: str, columns: Sequence[ImageColumn]) -> sql.Composable:
+def _image_order(alias: str, columns: Sequence[ImageColumn], negative_keys: bool) -> sql.Composable:
     """ORDER BY terms that put rows of `alias` (no two with one key) in image order.
 
     The image itself, unless a single integer or uuid key leads the row: every image then
     starts with the same field count and key length, so the key's bytes decide, and
     comparing the keys themselves spares building and comparing the images.
     """
-    key = [c for c in columns if c.spec.is_pk]
     lead = sql.Identifier(alias, columns[0].spec.name)
-    if key == [columns[0]] and key[0].send_function in _SIGNED_INTEGERS:
+    if _integer_key(columns) is not None:
+        if not negative_keys:
+            return lead
         # Big-endian two's complement: non-negative values, then negative ones, each ascending.
         return sql.SQL("({} OPERATOR(pg_catalog.<) 0), {}").format(lead, lead)
+    key = [c for c in columns if c.spec.is_pk]
     if key == [columns[0]] and key[0].send_function == "uuid_send":
         return lead  # uuids compare bytewise
     return tuple_image(alias, columns)
+
+
+def _integer_key(columns: Sequence[ImageColumn]) -> ImageColumn | None:
+    """The table's key when it is a single integer column leading the row."""
+    key = [c for c in columns if c.spec.is_pk]
+    if key == [columns[0]] and key[0].send_function in _SIGNED_INTEGERS:
+        return key[0]
+    return None
 
 
 _SIGNED_INTEGERS = frozenset({"int2send", "int4send", "int8send"})

@@ -95,8 +95,12 @@ class PostgresFragmentStore:
     def create_snapshot(self, target: TableRef, source: TableRef) -> FragmentInfo:
         """Create `target` holding every row of `source` as an upsert."""
         columns = self._source_columns(source)
+        check = fragment_sql.negative_key_check(source, columns)
+        negative = check is None or bool(self._sql.run(check, None, ResultShape.ONE_ONE))
         with pinned_settings(self._sql, _FILL_SETTINGS):
-            self._run(fragment_sql.create_snapshot_table(target, source, columns))
+            self._run(
+                fragment_sql.create_snapshot_table(target, source, columns, negative_keys=negative)
+            )
             return self._filled(target, columns)
 
     def create_table(self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool) -> None:
