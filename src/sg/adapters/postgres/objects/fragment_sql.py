@@ -54,7 +54,11 @@ def create_snapshot_table(
 
 def negative_key_check(source: TableRef, columns: Sequence[ImageColumn]) -> sql.Composable | None:
     """A query: does the source's leading integer key hold a negative value? None when the
-    table's image order does not depend on the answer."""
+    table's image order does not depend on the answer.
+
+    A writer adding a negative key before the copy only leaves the copy out of canonical
+    order: loaders then prove its id on the server (the digest sorts the images itself).
+    """
     if _integer_key(columns) is None:
         return None
     return sql.SQL(

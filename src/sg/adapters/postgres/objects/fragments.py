@@ -217,7 +217,7 @@ class PostgresFragmentStore:
         return columns
 
     def _filled(self, fragment: TableRef, columns: Sequence[ImageColumn]) -> FragmentInfo:
-        """What a fill just wrote: counts and content digest, read back in one statement."""
+        """What a fill just wrote: counts and content digest, read back from the table."""
         every = fragment_sql.fragment_image_columns(columns)
         return _info(columns, digest_row(self._sql, fragment, every, FLAG_COLUMN))
 

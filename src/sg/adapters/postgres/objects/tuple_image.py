@@ -170,9 +170,9 @@ def content_digest(
     return ContentDigest(int(rows), bytes(digest))
 
 
-# Bodies of tables up to this size on disk are put together whole in server memory (about
-# twice the body at the peak) and hashed block by block; larger tables go through blocks
-# placed by a window, in memory the sorts' work_mem bounds.
+# Bodies of tables up to this size on disk are put together whole in server memory (two to
+# three times the body at the peak) and hashed block by block: one sort of the images. Larger
+# tables go through blocks placed by a window (two sorts), in memory that work_mem bounds.
 WHOLE_BODY_LIMIT = 256 * 2**20
 # The errors of a body that outgrew memory after all (TOAST compression hides a body's size):
 # a string longer than 1 GB, or an allocation the server refused.
@@ -250,9 +250,10 @@ def digest_query(
     )
 
 
-# The images sorted by the aggregate itself (the subquery's ORDER BY only lets parallel
-# workers build and pre-sort them), joined into the body; then each block of the body is
-# hashed, and the digest hashes the hashes.
+# The images sorted by the aggregate itself, which alone guarantees their order (the
+# subquery's ORDER BY lets parallel workers build and pre-sort them, and PostgreSQL 16 and
+# later then skip the aggregate's own sort), joined into the body; then each block of the
+# body is hashed, and the digest hashes the hashes.
 _WHOLE_BODY = sql.SQL(
     """SELECT {counts}s.n, (
         SELECT pg_catalog.sha256(coalesce(pg_catalog.string_agg(
