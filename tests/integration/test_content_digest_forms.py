@@ -9,6 +9,7 @@ import pytest
 from psycopg import sql
 
 from sg import PsycopgEngine
+from sg.adapters.postgres.catalog.relation import inherited_size, relation_size
 from sg.adapters.postgres.objects import tuple_image
 from sg.adapters.postgres.objects.tuple_image import digest_query, digest_row, image_columns
 from sg.adapters.postgres.session.postgres_session import PostgresSession
@@ -171,3 +172,34 @@ def test_fixed_widths_are_what_the_send_functions_write(session: BodyTooLarge) -
                 ResultShape.ONE_ONE,
             )
             assert sent == widths[send], (send, value)
+
+
+def test_a_partitioned_table_counts_its_partitions_against_the_limit(
+    session: BodyTooLarge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session.run(
+        "CREATE TABLE public.p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+        None,
+        ResultShape.NONE,
+    )
+    for low in (0, 5000):
+        session.run(
+            f"CREATE TABLE public.p{low} PARTITION OF public.p"
+            f" FOR VALUES FROM ({low}) TO ({low + 5000})",
+            None,
+            ResultShape.NONE,
+        )
+    session.run(
+        "INSERT INTO public.p SELECT g, repeat('v', 100) FROM generate_series(0, 9999) g",
+        None,
+        ResultShape.NONE,
+    )
+    parent = TableRef("public", "p")
+    size = inherited_size(session, parent)
+    parts = [relation_size(session, TableRef("public", f"p{low}")) for low in (0, 5000)]
+    assert size >= sum(parts) > 0 and relation_size(session, parent) == 0
+    monkeypatch.setattr(tuple_image, "WHOLE_BODY_LIMIT", size - 1)
+    assert digest_row(session, parent, image_columns(session, parent))[1] == digest_of_images(
+        _images(session, parent)
+    )
+    assert session.whole_bodies == 0

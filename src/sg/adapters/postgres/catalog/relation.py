@@ -28,3 +28,25 @@ def relation_size(runner: SqlRunner, table: TableRef) -> int:
     if size is None:
         raise TableNotFoundError.named(*table)
     return int(size)
+
+
+def inherited_size(runner: SqlRunner, table: TableRef) -> int:
+    """Bytes `table` and every table inheriting from it (partitions too) take on disk: what
+    a scan of `table` reads. `TableNotFoundError` if missing."""
+    size = runner.run(
+        _INHERITED_SIZE.format(regclass=REGCLASS), relation_args(table), ResultShape.ONE_ONE
+    )
+    if size is None:
+        raise TableNotFoundError.named(*table)
+    return int(size)
+
+
+_INHERITED_SIZE = sql.SQL(
+    """WITH RECURSIVE tree (oid) AS (
+        SELECT {regclass}::pg_catalog.oid
+        UNION
+        SELECT i.inhrelid FROM pg_catalog.pg_inherits i
+        JOIN tree t ON i.inhparent OPERATOR(pg_catalog.=) t.oid
+    )
+    SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(oid)) FROM tree"""
+)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
 
 from psycopg import sql
 
+from sg.adapters.postgres.catalog.relation import REGCLASS
 from sg.adapters.postgres.objects.key_match import KeyShape
 from sg.adapters.postgres.objects.tuple_image import ImageColumn, tuple_image
 from sg.domain.column_schema import FLAG_COLUMN, FLAG_TYPE
@@ -30,40 +32,68 @@ def create_fragment_table(
 
 
 def create_snapshot_table(
-    target: TableRef,
-    source: TableRef,
-    columns: Sequence[ImageColumn],
-    *,
-    negative_keys: bool = True,
+    target: TableRef, source: TableRef, columns: Sequence[ImageColumn], order: RowOrder
 ) -> sql.Composable:
     """Create `target` holding every source row as an upsert, in image order.
 
     One CREATE TABLE … AS, whose query PostgreSQL may run in parallel workers (an INSERT's
     may not): images and sort are shared among them, the leader writes the rows in order.
-    The columns are the source's own (plain column references keep their types). Pass
-    `negative_keys=False` when a leading integer key has no negative value
-    (`negative_key_check`): its index may then give the order without a sort.
+    The columns are the source's own (plain column references keep their types).
     """
     rows = sql.SQL("SELECT {}, true FROM {} AS s").format(
         _names(columns, "s"), sql.Identifier(*source)
     )
     return sql.SQL("CREATE TABLE {} AS {}").format(
-        sql.Identifier(*target), _in_image_order(columns, rows, negative_keys)
+        sql.Identifier(*target), _in_image_order(columns, rows, order)
     )
 
 
-def negative_key_check(source: TableRef, columns: Sequence[ImageColumn]) -> sql.Composable | None:
-    """A query: does the source's leading integer key hold a negative value? None when the
-    table's image order does not depend on the answer.
+class RowOrder(Enum):
+    """What a fill sorts its rows by to write them in image order."""
 
-    A writer adding a negative key before the copy only leaves the copy out of canonical
-    order: loaders then prove its id on the server (the digest sorts the images itself).
+    IMAGE = "the images themselves"
+    KEY = "a unique leading integer or uuid key (integers: non-negative ones first)"
+    ASCENDING_KEY = "a unique leading integer key without negative values"
+
+
+def key_order_check(
+    source: TableRef, columns: Sequence[ImageColumn], *, signs: bool
+) -> sql.Composable | None:
+    """A query of one row, bound with `relation_args(source)`: (does the source's key hold
+    each value once, does the key hold a negative value); the second is false unless
+    `signs`. None when no integer or uuid key leads the row: the images decide then.
+
+    A primary key holds each value once unless it is deferrable or other tables inherit
+    from its table (partitions aside), whose rows a scan of the table includes. A writer
+    adding a negative key before the copy only leaves it out of canonical order: loaders
+    then prove its id on the server (the digest sorts the images itself).
     """
-    if _integer_key(columns) is None:
+    if _leading_key(columns) is None:
         return None
-    return sql.SQL(
-        "SELECT EXISTS (SELECT 1 FROM {} AS s WHERE {} OPERATOR(pg_catalog.<) 0)"
-    ).format(sql.Identifier(*source), sql.Identifier("s", columns[0].spec.name))
+    negative: sql.Composable = sql.SQL("false")
+    if signs and _leading_key(columns) in _SIGNED_INTEGERS:
+        negative = sql.SQL(
+            "EXISTS (SELECT 1 FROM {} AS s WHERE {} OPERATOR(pg_catalog.<) 0)"
+        ).format(sql.Identifier(*source), sql.Identifier("s", columns[0].spec.name))
+    return _KEY_ORDER.format(regclass=REGCLASS, negative=negative)
+
+
+def row_order(unique: bool, negative: bool, signs: bool) -> RowOrder:
+    """The order to fill by, from `key_order_check`'s answer (`signs` as passed to it)."""
+    if not unique:
+        return RowOrder.IMAGE
+    return RowOrder.KEY if negative or not signs else RowOrder.ASCENDING_KEY
+
+
+_KEY_ORDER = sql.SQL(
+    """SELECT (c.relkind OPERATOR(pg_catalog.=) 'p' OR NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) c.oid))
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+            WHERE k.conrelid OPERATOR(pg_catalog.=) c.oid AND k.contype OPERATOR(pg_catalog.=) 'p'
+                AND k.condeferrable),
+        {negative}
+    FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {regclass}"""
+)
 
 
 def fill_fragment(
@@ -72,6 +102,7 @@ def fill_fragment(
     keys_table: str,
     columns: Sequence[ImageColumn],
     shape: KeyShape,
+    order: RowOrder,
 ) -> sql.Composable:
     """Insert the source's current state of every uploaded key, in image order.
 
@@ -99,7 +130,9 @@ def fill_fragment(
         markers = sql.SQL("{} WHERE NOT EXISTS (SELECT 1 FROM {} AS s WHERE {})").format(
             markers, sql.Identifier(*source), shape.matches("s", "k")
         )
-    return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
+    return _insert_sorted(
+        target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers), order
+    )
 
 
 def fill_staged_fragment(
@@ -108,6 +141,7 @@ def fill_staged_fragment(
     staged: str,
     columns: Sequence[ImageColumn],
     shape: KeyShape,
+    order: RowOrder,
 ) -> sql.Composable:
     """Insert the source's current state of every staged key, in image order.
 
@@ -132,7 +166,9 @@ def fill_staged_fragment(
             _names(columns, "s"), sql.Identifier(*source), keys, shape.matches("s", "k"), flag
         )
         markers = sql.SQL("{} WHERE NOT {}").format(markers, flag)
-    return _insert_sorted(target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers))
+    return _insert_sorted(
+        target, columns, sql.SQL("{} UNION ALL {}").format(upserts, markers), order
+    )
 
 
 def fragment_image_columns(columns: Sequence[ImageColumn]) -> list[ImageColumn]:
@@ -141,7 +177,7 @@ def fragment_image_columns(columns: Sequence[ImageColumn]) -> list[ImageColumn]:
 
 
 def _insert_sorted(
-    target: TableRef, columns: Sequence[ImageColumn], rows: sql.Composable
+    target: TableRef, columns: Sequence[ImageColumn], rows: sql.Composable, order: RowOrder
 ) -> sql.Composable:
     """Insert `rows` (the columns, then the flag) in image order."""
     # Rows go in by image so that the heap order is the canonical order: a binary COPY of
@@ -153,12 +189,12 @@ def _insert_sorted(
     return sql.SQL("INSERT INTO {} ({}) {}").format(
         sql.Identifier(*target),
         sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in every),
-        _in_image_order(columns, rows),
+        _in_image_order(columns, rows, order),
     )
 
 
 def _in_image_order(
-    columns: Sequence[ImageColumn], rows: sql.Composable, negative_keys: bool = True
+    columns: Sequence[ImageColumn], rows: sql.Composable, order: RowOrder
 ) -> sql.Composable:
     """SELECT `rows` (the columns, then the flag) sorted by image, under the columns' names.
 
@@ -175,38 +211,37 @@ def _in_image_order(
         ),
         rows=rows,
         generic=sql.SQL(", ").join(sql.Identifier(c.spec.name) for c in generic),
-        image=_image_order("f", generic, negative_keys),
+        image=_image_order("f", generic, order),
     )
 
 
-def _image_order(alias: str, columns: Sequence[ImageColumn], negative_keys: bool) -> sql.Composable:
-    """ORDER BY terms that put rows of `alias` (no two with one key) in image order.
+def _image_order(alias: str, columns: Sequence[ImageColumn], order: RowOrder) -> sql.Composable:
+    """ORDER BY terms that put rows of `alias` in image order.
 
-    The image itself, unless a single integer or uuid key leads the row: every image then
-    starts with the same field count and key length, so the key's bytes decide, and
-    comparing the keys themselves spares building and comparing the images.
+    With a unique integer or uuid key leading the row, every image starts with the same
+    field count and key length, so the key's bytes decide: comparing the keys themselves
+    spares building and comparing the images.
     """
     lead = sql.Identifier(alias, columns[0].spec.name)
-    if _integer_key(columns) is not None:
-        if not negative_keys:
-            return lead
+    key = _leading_key(columns)
+    if order is RowOrder.IMAGE or key is None:
+        return tuple_image(alias, columns)
+    if order is RowOrder.KEY and key in _SIGNED_INTEGERS:
         # Big-endian two's complement: non-negative values, then negative ones, each ascending.
         return sql.SQL("({} OPERATOR(pg_catalog.<) 0), {}").format(lead, lead)
-    key = [c for c in columns if c.spec.is_pk]
-    if key == [columns[0]] and key[0].send_function == "uuid_send":
-        return lead  # uuids compare bytewise
-    return tuple_image(alias, columns)
+    return lead  # ascending integers, or uuids, which compare bytewise
 
 
-def _integer_key(columns: Sequence[ImageColumn]) -> ImageColumn | None:
-    """The table's key when it is a single integer column leading the row."""
+def _leading_key(columns: Sequence[ImageColumn]) -> str | None:
+    """The send function of a single integer or uuid key leading the row, else None."""
     key = [c for c in columns if c.spec.is_pk]
-    if key == [columns[0]] and key[0].send_function in _SIGNED_INTEGERS:
-        return key[0]
+    if key == [columns[0]] and key[0].send_function in _KEY_SENDS:
+        return key[0].send_function
     return None
 
 
 _SIGNED_INTEGERS = frozenset({"int2send", "int4send", "int8send"})
+_KEY_SENDS = _SIGNED_INTEGERS | {"uuid_send"}
 
 
 def _generic(columns: Sequence[ImageColumn]) -> list[ImageColumn]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg import sql
 
-from sg.adapters.postgres.catalog.relation import relation_size
+from sg.adapters.postgres.catalog.relation import relation_args, relation_size
 from sg.adapters.postgres.catalog.trust import (
     require_plain_source,
     require_trusted_target,
@@ -76,7 +76,8 @@ class PostgresFragmentStore:
             pinned_settings(self._sql, _FILL_SETTINGS),
             uploaded_keys(self._sql, source, shape, keys) as keys_table,
         ):
-            self._run(fragment_sql.fill_fragment(target, source, keys_table, columns, shape))
+            order = self._row_order(source, columns, signs=False)
+            self._run(fragment_sql.fill_fragment(target, source, keys_table, columns, shape, order))
         return self._filled(target, columns)
 
     def create_staged_fragment(
@@ -85,10 +86,11 @@ class PostgresFragmentStore:
         """Create `target` from keys a capture adapter staged in a temporary table."""
         columns = self._source_columns(source)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
+        order = self._row_order(source, columns, signs=False)
         with pinned_settings(self._sql, _FILL_SETTINGS):
             self._run(
                 fragment_sql.fill_staged_fragment(
-                    target, source, keys.handle, columns, KeyShape.of(columns)
+                    target, source, keys.handle, columns, KeyShape.of(columns), order
                 )
             )
         return self._filled(target, columns)
@@ -96,12 +98,10 @@ class PostgresFragmentStore:
     def create_snapshot(self, target: TableRef, source: TableRef) -> FragmentInfo:
         """Create `target` holding every row of `source` as an upsert."""
         columns = self._source_columns(source)
-        check = fragment_sql.negative_key_check(source, columns)
-        negative = check is None or bool(self._sql.run(check, None, ResultShape.ONE_ONE))
+        # Without negative keys the order is the key's own, which its index may give.
+        order = self._row_order(source, columns, signs=True)
         with pinned_settings(self._sql, _FILL_SETTINGS):
-            self._run(
-                fragment_sql.create_snapshot_table(target, source, columns, negative_keys=negative)
-            )
+            self._run(fragment_sql.create_snapshot_table(target, source, columns, order))
         return self._filled(target, columns)
 
     def create_table(self, table: TableRef, columns: Sequence[ColumnSpec], with_key: bool) -> None:
@@ -216,6 +216,16 @@ class PostgresFragmentStore:
                 f"{source} has a column named {FLAG_COLUMN}, which fragments reserve"
             )
         return columns
+
+    def _row_order(
+        self, source: TableRef, columns: Sequence[ImageColumn], *, signs: bool
+    ) -> fragment_sql.RowOrder:
+        """What a fill of `source` sorts by; `signs`: whether to look for negative keys."""
+        check = fragment_sql.key_order_check(source, columns, signs=signs)
+        if check is None:
+            return fragment_sql.RowOrder.IMAGE
+        unique, negative = self._sql.run(check, relation_args(source), ResultShape.ONE_MANY)
+        return fragment_sql.row_order(bool(unique), bool(negative), signs)
 
     def _filled(self, fragment: TableRef, columns: Sequence[ImageColumn]) -> FragmentInfo:
         """What a fill just wrote: counts and content digest, read back from the table."""

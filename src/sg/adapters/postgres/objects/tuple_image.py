@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 from psycopg import sql
 
 from sg.adapters.postgres.catalog.installation import installed
-from sg.adapters.postgres.catalog.relation import REGCLASS, relation_args, relation_size
+from sg.adapters.postgres.catalog.relation import REGCLASS, inherited_size, relation_args
 from sg.adapters.postgres.catalog.text_form import as_text
 from sg.domain.content_digest import BLOCK_BYTES
 from sg.domain.errors import DatabaseError, TableNotFoundError
@@ -175,8 +175,10 @@ def content_digest(
 # tables go through blocks placed by a window (two sorts), in memory that work_mem bounds.
 WHOLE_BODY_LIMIT = 256 * 2**20
 # The errors of a body that outgrew memory after all (TOAST compression hides a body's size):
-# a string longer than 1 GB, or an allocation the server refused.
-_BODY_TOO_LARGE = frozenset({"54000", "53200"})
+# a string longer than 1 GB, an allocation the server refused, and the internal error of a
+# body within 4 bytes of 1 GB, whose result then cannot be allocated. Falling back is safe
+# for any error: both forms give the same digest, and the other form reports its own.
+_BODY_TOO_LARGE = frozenset({"54000", "53200", "XX000"})
 
 
 def digest_row(
@@ -186,7 +188,7 @@ def digest_row(
     counted_flag: str | None = None,
 ) -> tuple[Any, ...]:
     """`digest_query`'s row for `table`, by the whole body when it is small enough."""
-    if relation_size(runner, table) <= WHOLE_BODY_LIMIT:
+    if inherited_size(runner, table) <= WHOLE_BODY_LIMIT:
         try:
             with runner.savepoint():
                 whole = digest_query(table, columns, counted_flag, whole_body=True)
