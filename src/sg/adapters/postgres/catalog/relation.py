@@ -20,22 +20,18 @@ def relation_args(table: TableRef) -> dict[str, str]:
 
 def relation_size(runner: SqlRunner, table: TableRef) -> int:
     """Bytes `table` takes on disk, indexes and TOAST included; `TableNotFoundError` if missing."""
-    size = runner.run(
-        sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS),
-        relation_args(table),
-        ResultShape.ONE_ONE,
-    )
-    if size is None:
-        raise TableNotFoundError.named(*table)
-    return int(size)
+    return _bytes(runner, table, sql.SQL("SELECT pg_total_relation_size({})").format(REGCLASS))
 
 
 def inherited_size(runner: SqlRunner, table: TableRef) -> int:
     """Bytes `table` and every table inheriting from it (partitions too) take on disk: what
     a scan of `table` reads. `TableNotFoundError` if missing."""
-    size = runner.run(
-        _INHERITED_SIZE.format(regclass=REGCLASS), relation_args(table), ResultShape.ONE_ONE
-    )
+    return _bytes(runner, table, _INHERITED_SIZE.format(regclass=REGCLASS))
+
+
+def _bytes(runner: SqlRunner, table: TableRef, query: sql.Composable) -> int:
+    """The size `query` (bound with `relation_args(table)`) reports; NULL: `table` is missing."""
+    size = runner.run(query, relation_args(table), ResultShape.ONE_ONE)
     if size is None:
         raise TableNotFoundError.named(*table)
     return int(size)

@@ -68,10 +68,11 @@ def key_order_check(
     adding a negative key before the copy only leaves it out of canonical order: loaders
     then prove its id on the server (the digest sorts the images itself).
     """
-    if _leading_key(columns) is None:
+    key = _leading_key(columns)
+    if key is None:
         return None
     negative: sql.Composable = sql.SQL("false")
-    if signs and _leading_key(columns) in _SIGNED_INTEGERS:
+    if signs and key in _SIGNED_INTEGERS:
         negative = sql.SQL(
             "EXISTS (SELECT 1 FROM {} AS s WHERE {} OPERATOR(pg_catalog.<) 0)"
         ).format(sql.Identifier(*source), sql.Identifier("s", columns[0].spec.name))

@@ -72,11 +72,11 @@ class PostgresFragmentStore:
         columns = self._source_columns(source)
         shape = KeyShape.of(columns)
         self._run(fragment_sql.create_fragment_table(target, source, columns))
+        order = self._row_order(source, columns, signs=False)
         with (
             pinned_settings(self._sql, _FILL_SETTINGS),
             uploaded_keys(self._sql, source, shape, keys) as keys_table,
         ):
-            order = self._row_order(source, columns, signs=False)
             self._run(fragment_sql.fill_fragment(target, source, keys_table, columns, shape, order))
         return self._filled(target, columns)
 
